@@ -1,0 +1,2 @@
+// placeholder until the driver library lands
+namespace anec::driver {}

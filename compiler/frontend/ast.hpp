@@ -1,0 +1,165 @@
+#pragma once
+// The .ane abstract syntax tree: what the parser (ast_builder) produces and sema/IR generation
+// consume. Every node carries the SourceLoc that diagnostics point at.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "support/diagnostics.hpp"
+
+namespace anec::ast {
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct IntLit {
+    int64_t value = 0;
+};
+struct FloatLit {
+    double value = 0;
+    std::string text; // as written, for messages
+};
+struct BoolLit {
+    bool value = false;
+};
+struct StringLit {
+    std::string value; // unescaped
+};
+struct NameRef {
+    std::string name;
+};
+
+enum class UnaryOp { Neg, Not };
+struct UnaryExpr {
+    UnaryOp op = UnaryOp::Neg;
+    ExprPtr operand;
+};
+
+enum class BinaryOp { Add, Sub, Mul, Div, MatMul, Lt, Le, Gt, Ge, Eq, Ne };
+struct BinaryExpr {
+    BinaryOp op = BinaryOp::Add;
+    ExprPtr lhs;
+    ExprPtr rhs; // Expr::loc of a BinaryExpr is the operator token
+};
+
+struct Argument {
+    std::string keyword; // empty for a positional argument
+    SourceLoc loc;       // the keyword, or the value for a positional argument
+    ExprPtr value;
+};
+struct CallExpr {
+    std::string callee; // Expr::loc of a CallExpr is the callee name
+    std::vector<Argument> args;
+};
+
+// One subscript of x[...]: an index (`3`, `-1`), a range `start:stop:step` with each part
+// optional, or `...` (all remaining dimensions).
+struct SliceItem {
+    enum class Kind { Index, Range, Ellipsis };
+    Kind kind = Kind::Range;
+    SourceLoc loc;
+    ExprPtr index;             // Kind::Index
+    ExprPtr start, stop, step; // Kind::Range; null when omitted
+};
+struct IndexExpr {
+    ExprPtr base; // Expr::loc of an IndexExpr is the '['
+    std::vector<SliceItem> items;
+};
+
+struct MemberExpr {
+    ExprPtr base;       // Expr::loc of a MemberExpr is the member name
+    std::string member; // "T"
+};
+
+struct ListExpr {
+    std::vector<ExprPtr> elements; // [a, b, c]
+};
+
+struct Expr {
+    SourceLoc loc;
+    std::variant<IntLit, FloatLit, BoolLit, StringLit, NameRef, UnaryExpr, BinaryExpr, CallExpr, IndexExpr,
+                 MemberExpr, ListExpr>
+        node;
+
+    template <typename T> const T* as() const { return std::get_if<T>(&node); }
+};
+
+// `fp16[1, DIM, 1, SEQ]` (dims are integer constant expressions) or a scalar `fp16`.
+struct TypeExpr {
+    SourceLoc loc; // the dtype name
+    std::string dtype;
+    bool hasShape = false; // false for a scalar type
+    std::vector<ExprPtr> dims;
+};
+
+struct Binding {
+    std::string name;
+    SourceLoc loc;
+};
+
+// let x = e   |   let (a, b) = e   (a multi-result builtin such as split)
+struct LetStmt {
+    std::vector<Binding> names;
+    ExprPtr value;
+};
+// y = e, where y is an output of the enclosing kernel
+struct AssignStmt {
+    Binding target;
+    ExprPtr value;
+};
+// return e (functions only)
+struct ReturnStmt {
+    ExprPtr value;
+};
+struct Stmt {
+    SourceLoc loc; // the statement's first token
+    std::variant<LetStmt, AssignStmt, ReturnStmt> node;
+};
+
+struct Param {
+    std::string name;
+    SourceLoc loc;
+    std::optional<TypeExpr> type; // always present for kernel inputs and outputs
+};
+
+// const NAME = integer-expression        (overridable with -D NAME=VALUE)
+struct ConstDecl {
+    std::string name;
+    SourceLoc loc;
+    ExprPtr value;
+};
+// weight NAME: TYPE = source(...)        source: random(seed, scale) | npy("f.npy") | zeros() | ones()
+struct WeightDecl {
+    std::string name;
+    SourceLoc loc;
+    TypeExpr type;
+    ExprPtr source; // a CallExpr
+};
+// fn NAME(params) [-> TYPE] { stmts; return e }   (inlined at every call)
+struct FnDecl {
+    std::string name;
+    SourceLoc loc;
+    std::vector<Param> params;
+    std::optional<TypeExpr> returnType;
+    std::vector<Stmt> body;
+};
+// kernel NAME(inputs) -> (outputs) { stmts }     (one ANE program)
+struct KernelDecl {
+    std::string name;
+    SourceLoc loc;
+    std::vector<Param> inputs;
+    std::vector<Param> outputs;
+    std::vector<Stmt> body;
+};
+
+using Decl = std::variant<ConstDecl, WeightDecl, FnDecl, KernelDecl>;
+
+struct Program {
+    uint32_t file = 0;       // SourceManager id of the .ane file
+    std::vector<Decl> decls; // in source order
+};
+
+} // namespace anec::ast

@@ -1,0 +1,32 @@
+#pragma once
+// The .ane front end: source text -> AST (parser.cpp) -> checked, typed IR (sema / irgen).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "frontend/ast.hpp"
+#include "ir/ir.hpp"
+#include "support/diagnostics.hpp"
+
+namespace anec::frontend {
+
+struct Options {
+    // -D NAME=VALUE: overrides `const NAME = ...`; a name that is not a declared const is an error.
+    std::map<std::string, int64_t> defines;
+};
+
+// Parses the file registered as `file` in the diagnostics' SourceManager. Syntax errors are
+// reported with their positions; returns nullptr when there were any.
+std::unique_ptr<ast::Program> parseAne(uint32_t file, DiagnosticEngine& diagnostics);
+
+// Resolves names, evaluates constants, loads weights (npy paths relative to the .ane file),
+// checks every shape and dtype and builds the IR. Reports every error; returns nullptr when
+// there were any.
+std::unique_ptr<ir::Module> lowerProgram(const ast::Program& program, DiagnosticEngine& diagnostics,
+                                         const Options& options);
+
+// parseAne + lowerProgram.
+std::unique_ptr<ir::Module> compileAne(uint32_t file, DiagnosticEngine& diagnostics, const Options& options);
+
+} // namespace anec::frontend

@@ -1,0 +1,109 @@
+#pragma once
+// The one place where an op kind is defined: its (MIL) name, operands, attributes and shape
+// inference. The builder, verifier, printer, MIL emitter and MIL parser are all driven by it, so
+// adding an op means adding one OpDef (in ir/ops/*.cpp) plus its tests.
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/attributes.hpp"
+#include "ir/const_data.hpp"
+#include "ir/types.hpp"
+#include "support/expected.hpp"
+
+namespace anec::ir {
+
+enum class OperandArity { Required, Optional, Variadic };
+
+struct OperandSpec {
+    std::string name; // MIL parameter name (x, y, weight, values, ...)
+    OperandArity arity = OperandArity::Required;
+};
+
+enum class AttrKind {
+    Bool,     // MIL bool
+    Int,      // MIL int32
+    IntList,  // MIL tensor<int32, [n]>
+    BoolList, // MIL tensor<bool, [n]>, stored as IntList of 0/1
+    Float,    // MIL scalar of the first operand's float dtype (epsilon, alpha, ...)
+    String,   // MIL string
+};
+
+struct AttrSpec {
+    std::string name;
+    AttrKind kind;
+    // No default means the attribute is required.
+    std::optional<Attribute> defaultValue;
+};
+
+// What shape inference sees: operand types (nullptr for an absent optional operand), the
+// attributes with defaults filled in, and for `const` the value.
+class InferContext {
+public:
+    InferContext(std::vector<const TensorType*> operands, const AttrMap& attrs,
+                 const ConstData* constData)
+        : operands_(std::move(operands)), attrs_(attrs), constData_(constData) {}
+
+    size_t numOperands() const { return operands_.size(); }
+    const TensorType* operand(size_t i) const { return i < operands_.size() ? operands_[i] : nullptr; }
+    const std::vector<const TensorType*>& operands() const { return operands_; }
+    const AttrMap& attrs() const { return attrs_; }
+    const ConstData* constData() const { return constData_; }
+
+    bool boolAttr(const std::string& name) const;
+    int64_t intAttr(const std::string& name) const;
+    double floatAttr(const std::string& name) const;
+    const std::string& stringAttr(const std::string& name) const;
+    const std::vector<int64_t>& intListAttr(const std::string& name) const;
+
+private:
+    std::vector<const TensorType*> operands_;
+    const AttrMap& attrs_;
+    const ConstData* constData_;
+};
+
+using InferFn = std::function<Expected<std::vector<TensorType>>(const InferContext&)>;
+
+struct OpDef {
+    std::string name; // IR and MIL name (conv, slice_by_size, ...)
+    std::vector<OperandSpec> operands;
+    std::vector<AttrSpec> attrs;
+    // Result types, or a message saying what is wrong with the operands/attributes. The message
+    // names the op's inputs in user terms (types via TensorType::str()).
+    InferFn infer;
+    std::string summary; // one line for docs and `anec --list-ops`
+
+    const AttrSpec* findAttr(const std::string& attrName) const;
+    const OperandSpec* findOperand(const std::string& operandName) const;
+};
+
+class OpRegistry {
+public:
+    // The registry with every built-in op.
+    static const OpRegistry& builtin();
+
+    void add(OpDef def);
+    const OpDef* find(const std::string& name) const;
+    const OpDef& get(const std::string& name) const; // throws std::logic_error if unknown
+    const std::map<std::string, OpDef>& all() const { return defs_; }
+
+private:
+    std::map<std::string, OpDef> defs_;
+};
+
+// Checks operand count and attribute kinds against the spec, fills attribute defaults, and runs
+// shape inference. Used by the builder and the verifier.
+Expected<std::vector<TensorType>> inferOp(const OpDef& def, const std::vector<const TensorType*>& operands,
+                                          AttrMap& attrs, const ConstData* constData);
+
+// Registration functions, one per file in ir/ops/.
+void registerConstOps(OpRegistry& registry);
+void registerElementwiseOps(OpRegistry& registry);
+void registerLinearAlgebraOps(OpRegistry& registry);
+void registerShapeOps(OpRegistry& registry);
+void registerReductionOps(OpRegistry& registry);
+void registerNormalizationOps(OpRegistry& registry);
+
+} // namespace anec::ir

@@ -1,0 +1,20 @@
+#include "passes/pass.hpp"
+
+#include "ir/verifier.hpp"
+
+namespace anec::passes {
+
+bool PassManager::run(ir::Module& module, DiagnosticEngine& diagnostics) {
+    for (const auto& pass : passes_) {
+        size_t changes = pass->run(module, diagnostics);
+        results_.push_back({pass->name(), changes});
+        if (diagnostics.hasErrors()) return false;
+        if (!ir::verifyModule(module, diagnostics)) {
+            diagnostics.error({}, "IR is invalid after pass '" + pass->name() + "'");
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace anec::passes

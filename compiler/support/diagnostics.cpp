@@ -1,0 +1,82 @@
+#include "support/diagnostics.hpp"
+
+#include <algorithm>
+
+namespace anec {
+
+uint32_t SourceManager::addFile(std::string path, std::string text) {
+    File file{std::move(path), std::move(text), {0}};
+    for (size_t i = 0; i < file.text.size(); ++i)
+        if (file.text[i] == '\n') file.lineStarts.push_back(i + 1);
+    files_.push_back(std::move(file));
+    return static_cast<uint32_t>(files_.size());
+}
+
+const std::string& SourceManager::path(uint32_t file) const {
+    static const std::string none = "<unknown>";
+    return file >= 1 && file <= files_.size() ? files_[file - 1].path : none;
+}
+
+const std::string& SourceManager::text(uint32_t file) const {
+    static const std::string none;
+    return file >= 1 && file <= files_.size() ? files_[file - 1].text : none;
+}
+
+std::string_view SourceManager::line(uint32_t file, uint32_t line) const {
+    if (file < 1 || file > files_.size()) return {};
+    const File& f = files_[file - 1];
+    if (line < 1 || line > f.lineStarts.size()) return {};
+    size_t begin = f.lineStarts[line - 1];
+    size_t end = line < f.lineStarts.size() ? f.lineStarts[line] - 1 : f.text.size();
+    if (end > begin && f.text[end - 1] == '\r') --end;
+    return std::string_view(f.text).substr(begin, end - begin);
+}
+
+std::string_view severityName(Severity severity) {
+    switch (severity) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Note: return "note";
+    }
+    return "error";
+}
+
+void DiagnosticEngine::report(Severity severity, SourceLoc loc, std::string message) {
+    if (severity == Severity::Error) ++errorCount_;
+    diagnostics_.push_back({severity, loc, std::move(message)});
+}
+
+std::string DiagnosticEngine::brief(const Diagnostic& d) {
+    std::string out;
+    if (d.loc.valid()) out += std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column) + ": ";
+    out += std::string(severityName(d.severity)) + ": " + d.message;
+    return out;
+}
+
+std::string DiagnosticEngine::render(const Diagnostic& d) const {
+    std::string out;
+    if (d.loc.file != 0) {
+        out += sources_.path(d.loc.file);
+        if (d.loc.valid())
+            out += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column);
+        out += ": ";
+    } else {
+        out += "anec: ";
+    }
+    out += std::string(severityName(d.severity)) + ": " + d.message + "\n";
+    std::string_view text = d.loc.valid() ? sources_.line(d.loc.file, d.loc.line) : "";
+    if (!text.empty()) {
+        out += std::string(text) + "\n";
+        // Keep tabs so that the caret lines up with the quoted line.
+        size_t column = std::min<size_t>(d.loc.column > 0 ? d.loc.column - 1 : 0, text.size());
+        for (size_t i = 0; i < column; ++i) out += text[i] == '\t' ? '\t' : ' ';
+        out += "^\n";
+    }
+    return out;
+}
+
+void DiagnosticEngine::print(std::ostream& out) const {
+    for (const Diagnostic& d : diagnostics_) out << render(d);
+}
+
+} // namespace anec

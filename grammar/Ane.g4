@@ -1,0 +1,3 @@
+grammar Ane;
+program : EOF ;
+WS : [ \t\r\n]+ -> skip ;
