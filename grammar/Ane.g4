@@ -1,3 +1,140 @@
+// The .ane kernel language (docs/language.md is the reference).
+//
+// Statements need no separator: every statement starts with a keyword or with `name =`, and no
+// expression can continue with one of those, so `;` is optional everywhere. Lexical errors never
+// stop the lexer: bad characters, unterminated strings and unterminated block comments become
+// tokens on the hidden channel (nothing else uses it), which syntax_errors.cpp reports.
 grammar Ane;
-program : EOF ;
-WS : [ \t\r\n]+ -> skip ;
+
+program : decl* EOF ;
+
+decl
+    : constDecl
+    | weightDecl
+    | fnDecl
+    | kernelDecl
+    | ';'
+    ;
+
+constDecl  : CONST name=IDENT '=' value=expr ';'? ;
+weightDecl : WEIGHT name=IDENT ':' type '=' source=call ';'? ;
+fnDecl     : FN name=IDENT '(' params=paramList? ')' ('->' returnType=type)? block ;
+kernelDecl : KERNEL name=IDENT '(' inputs=paramList? ')' '->' '(' outputs=paramList? ')' block ;
+
+paramList : param (',' param)* ;
+param     : name=IDENT (':' type)? ;
+
+// `fp16[1, DIM, 1, SEQ]`, or a bare dtype for a scalar.
+type : DTYPE ('[' expr (',' expr)* ']')? ;
+
+block : '{' stmt* '}' ;
+
+stmt
+    : LET bindings '=' expr ';'?       # letStmt
+    | target=IDENT '=' expr ';'?       # assignStmt
+    | RETURN expr ';'?                 # returnStmt
+    | ';'                              # emptyStmt
+    ;
+bindings
+    : IDENT                            # singleBinding
+    | '(' IDENT (',' IDENT)* ')'       # tupleBinding
+    ;
+
+// Alternatives from the tightest binding to the loosest; binary operators are left-associative.
+expr
+    : expr '.' member=IDENT                                  # memberExpr
+    | expr open='[' subscript (',' subscript)* ']'           # indexExpr
+    | '-' expr                                               # negExpr
+    | expr op=('*' | '/' | '%' | '@') expr                   # mulExpr
+    | expr op=('+' | '-') expr                               # addExpr
+    | expr op=('<' | '<=' | '>' | '>=' | '==' | '!=') expr   # compareExpr
+    | call                                                   # callExpr
+    | '(' expr ')'                                           # parenExpr
+    | '[' (expr (',' expr)*)? ']'                            # listExpr
+    | INT                                                    # intExpr
+    | FLOAT                                                  # floatExpr
+    | STRING                                                 # stringExpr
+    | (KW_TRUE | KW_FALSE)                                   # boolExpr
+    | DTYPE                                                  # dtypeExpr
+    | IDENT                                                  # nameExpr
+    ;
+
+call     : callee=IDENT '(' (argument (',' argument)*)? ')' ;
+argument : (keyword=IDENT '=')? expr ;
+
+// x[i], x[a:b], x[a:b:c], x[:, ::2], x[..., -64:]
+subscript
+    : ELLIPSIS                         # ellipsisSubscript
+    | expr rangeTail?                  # exprSubscript
+    | rangeTail                        # openRangeSubscript
+    ;
+rangeTail : ':' stop=expr? (':' step=expr?)? ;
+
+CONST  : 'const' ;
+WEIGHT : 'weight' ;
+FN     : 'fn' ;
+KERNEL : 'kernel' ;
+LET    : 'let' ;
+RETURN : 'return' ;
+KW_TRUE  : 'true' ;  // not TRUE: a macro in some system headers
+KW_FALSE : 'false' ;
+DTYPE
+    : 'fp16' | 'fp32' | 'fp64'
+    | 'int8' | 'int16' | 'int32' | 'int64'
+    | 'uint8' | 'uint16' | 'uint32' | 'uint64'
+    | 'bool'
+    ;
+
+IDENT : [a-zA-Z_] [a-zA-Z_0-9]* ;
+
+// Range checks (int64 overflow, float overflow) happen when the AST is built.
+INT
+    : [0-9]+
+    | '0' [xX] [0-9a-fA-F]+
+    ;
+FLOAT
+    : [0-9]+ '.' [0-9]+ EXPONENT?
+    | '.' [0-9]+ EXPONENT?
+    | [0-9]+ EXPONENT
+    ;
+fragment EXPONENT : [eE] [+-]? [0-9]+ ;
+
+// Escapes are checked when the string is unescaped: \n \t \r \\ \" are valid.
+STRING : '"' ( '\\' ~[\r\n] | ~["\\\r\n] )* '"' ;
+
+// Punctuation, ELLIPSIS to RBRACE in this order (syntax_errors.cpp relies on the range).
+ELLIPSIS : '...' ;
+ARROW    : '->' ;
+LE : '<=' ;
+GE : '>=' ;
+EQ : '==' ;
+NE : '!=' ;
+LT : '<' ;
+GT : '>' ;
+ASSIGN : '=' ;
+PLUS : '+' ;
+MINUS : '-' ;
+STAR : '*' ;
+SLASH : '/' ;
+PERCENT : '%' ;
+AT : '@' ;
+DOT : '.' ;
+COMMA : ',' ;
+COLON : ':' ;
+SEMI : ';' ;
+LPAREN : '(' ;
+RPAREN : ')' ;
+LBRACK : '[' ;
+RBRACK : ']' ;
+LBRACE : '{' ;
+RBRACE : '}' ;
+
+LINE_COMMENT  : '//' ~[\r\n]* -> skip ;
+BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
+WS : [ \t\r\n\f]+ -> skip ;
+
+// Lexical errors, reported by parser.cpp. A terminated string or comment is always the longer
+// match, so these only win when the closing quote or `*/` is missing.
+UNTERMINATED_STRING  : '"' ( '\\' ~[\r\n] | ~["\\\r\n] )* '\\'? -> channel(HIDDEN) ;
+UNTERMINATED_COMMENT : '/*' ( ~'*' | '*'+ ~[*/] )* '*'* EOF -> channel(HIDDEN) ;
+BAD_CHAR : . -> channel(HIDDEN) ;

@@ -1,2 +1,83 @@
-// placeholder until the driver library lands
-namespace anec::driver {}
+#include "driver/compiler.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "ir/verifier.hpp"
+
+namespace anec::driver {
+
+Compilation::Compilation(CompileOptions options) : options_(std::move(options)) {}
+
+bool Compilation::loadFile(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        diagnostics_.error({}, "'" + path.string() + "' is a directory, not a source file");
+        stage_ = Stage::Failed;
+        return false;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        diagnostics_.error({}, "cannot open '" + path.string() + "'");
+        stage_ = Stage::Failed;
+        return false;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    loadSource(path.string(), text.str());
+    return true;
+}
+
+void Compilation::loadSource(std::string name, std::string text) {
+    file_ = sources_.addFile(std::move(name), std::move(text));
+    stage_ = Stage::Loaded;
+    module_.reset();
+}
+
+bool Compilation::check() {
+    if (stage_ == Stage::Checked || stage_ == Stage::Optimized) return true;
+    if (stage_ != Stage::Loaded) return false;
+    module_ = frontend::compileAne(file_, diagnostics_, options_.frontend);
+    if (!module_ || diagnostics_.hasErrors() || !ir::verifyModule(*module_, diagnostics_)) {
+        stage_ = Stage::Failed;
+        return false;
+    }
+    stage_ = Stage::Checked;
+    return true;
+}
+
+bool Compilation::optimize() {
+    if (stage_ == Stage::Optimized) return true;
+    if (!check()) return false;
+    passes::PassManager pipeline = passes::buildPipeline(options_.optLevel);
+    bool ok = pipeline.run(*module_, diagnostics_);
+    passResults_ = pipeline.results();
+    stage_ = ok ? Stage::Optimized : Stage::Failed;
+    return ok;
+}
+
+std::vector<mil::Program> Compilation::emit() {
+    std::vector<mil::Program> programs;
+    if (!optimize()) return programs;
+    for (const auto& kernel : module_->kernels) programs.push_back(mil::emitProgram(*kernel, options_.emit));
+    return programs;
+}
+
+std::pair<std::string, int64_t> parseDefine(const std::string& text) {
+    size_t eq = text.find('=');
+    std::string name = text.substr(0, eq);
+    bool validName = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+    for (char c : name) validName = validName && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (eq == std::string::npos || !validName)
+        throw Error("-D expects NAME=INTEGER, got '" + text + "'");
+    std::string value = text.substr(eq + 1);
+    int64_t number = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size())
+        throw Error("-D " + name + ": '" + value + "' is not an integer");
+    return {name, number};
+}
+
+} // namespace anec::driver

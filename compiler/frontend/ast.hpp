@@ -38,7 +38,7 @@ struct UnaryExpr {
     ExprPtr operand;
 };
 
-enum class BinaryOp { Add, Sub, Mul, Div, MatMul, Lt, Le, Gt, Ge, Eq, Ne };
+enum class BinaryOp { Add, Sub, Mul, Div, Mod, MatMul, Lt, Le, Gt, Ge, Eq, Ne };
 struct BinaryExpr {
     BinaryOp op = BinaryOp::Add;
     ExprPtr lhs;

@@ -37,7 +37,11 @@ Expected<Value*> Builder::createValue(const std::string& kind, std::vector<Value
                                       AttrMap attrs, SourceLoc loc, std::string name) {
     auto op = create(kind, std::move(operands), std::move(attrs), loc, std::move(name));
     if (!op) return fail(op.error());
-    if ((*op)->results.size() != 1) return fail(kind + " does not have exactly one result");
+    if ((*op)->results.size() != 1) {
+        // Keep the promise that a failure leaves the kernel unchanged.
+        kernel_.ops.remove_if([raw = *op](const std::unique_ptr<Op>& o) { return o.get() == raw; });
+        return fail(kind + " does not have exactly one result");
+    }
     return (*op)->result();
 }
 

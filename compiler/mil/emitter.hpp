@@ -2,8 +2,8 @@
 // Lowers one IR kernel to a MIL program: model.mil text, weight blob files and program.json.
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,20 +23,33 @@ struct EmitOptions {
 };
 
 struct WeightFile {
-    std::string relativePath; // "weights/W1_T.bin", relative to the program directory
+    std::string relativePath;   // "weights/W1_T.bin", relative to the program directory
     std::vector<uint8_t> bytes; // a complete MILBlob v2 file
 };
+
+// Constants with more elements than this go to a weight blob even without a blobName.
+inline constexpr int64_t kMaxInlineElements = 16;
 
 struct Program {
     std::string kernelName;
     std::string milText;
     std::vector<WeightFile> weightFiles;
-    // {"name", "inputs": [{"name","dtype","shape","bytes"}...], "outputs": [...]} in ANE binding
-    // order (alphabetical by MIL name).
+    // program.json: {"kernel", "opset", "inputs", "outputs", "weights"}. Inputs and outputs are
+    // {"name","dtype","shape","bytes","index"} listed in ANE binding order, which is the byte-wise
+    // alphabetical order of the MIL names; "index" is the declaration position. Weights are
+    // {"name","path","offset","dtype","shape","bytes"} with the BLOBFILE path and metadata offset.
     nlohmann::json description;
 };
 
-// Deterministic: the same kernel and options give byte-identical output.
+// Deterministic: the same kernel and options give byte-identical output. Throws anec::Error when
+// the kernel cannot be written as MIL (an unset output, input/output names that are not MIL
+// identifiers or collide, a weight whose dtype has no MILBlob type).
+//
+// Naming: kernel input and output names are kept exactly; other values get their Value::name
+// hint made MIL-safe and unique (`_1`, `_2`, ... on collision), `<opkind>_<n>` without a hint.
+// Attributes become consts named `<result>_<attr>`. An output whose value is an input, a const,
+// or already returned under another name is produced by an `identity` op. Multi-result ops are
+// written `(T a, T b) = split(...)`.
 Program emitProgram(const ir::Kernel& kernel, const EmitOptions& options);
 
 } // namespace anec::mil

@@ -7,26 +7,29 @@ namespace {
 Expected<std::vector<TensorType>> inferBroadcast(const std::string& opName, const TensorType& x,
                                                  const TensorType& y, bool boolResult) {
     if (x.dtype != y.dtype)
-        return fail("cannot " + opName + " " + x.str() + " and " + y.str() + ": element types differ");
+        return fail("cannot " + opName + " " + x.str() + " and " + y.str() +
+                    ": element types differ");
     auto shape = broadcastShapes(x.shape, y.shape);
     if (!shape) return fail("cannot " + opName + " " + x.str() + " and " + y.str());
     return ops::single({boolResult ? DType::Bool : x.dtype, *shape});
 }
 
-void addBinary(OpRegistry& registry, const std::string& name, const std::string& verb, bool boolResult,
-               const std::string& summary) {
+void addBinary(OpRegistry& registry, const std::string& name, const std::string& verb,
+               bool boolResult, const std::string& summary) {
     registry.add({
         .name = name,
         .operands = {{"x"}, {"y"}},
         .attrs = {},
-        .infer = [verb, boolResult](const InferContext& ctx) {
-            return inferBroadcast(verb, *ctx.operand(0), *ctx.operand(1), boolResult);
-        },
+        .infer =
+            [verb, boolResult](const InferContext& ctx) {
+                return inferBroadcast(verb, *ctx.operand(0), *ctx.operand(1), boolResult);
+            },
         .summary = summary,
     });
 }
 
-Expected<std::vector<TensorType>> inferFloatUnary(const std::string& name, const InferContext& ctx) {
+Expected<std::vector<TensorType>> inferFloatUnary(const std::string& name,
+                                                  const InferContext& ctx) {
     const TensorType& x = *ctx.operand(0);
     if (!isFloat(x.dtype)) return fail(name + " needs a floating-point tensor, got " + x.str());
     return ops::single(x);
@@ -67,12 +70,14 @@ void registerElementwiseOps(OpRegistry& registry) {
             const TensorType& cond = *ctx.operand(0);
             const TensorType& a = *ctx.operand(1);
             const TensorType& b = *ctx.operand(2);
-            if (cond.dtype != DType::Bool) return fail("select needs a bool condition, got " + cond.str());
+            if (cond.dtype != DType::Bool)
+                return fail("select needs a bool condition, got " + cond.str());
             auto ab = inferBroadcast("select between", a, b, false);
             if (!ab) return ab;
             auto shape = broadcastShapes(cond.shape, (*ab)[0].shape);
             if (!shape)
-                return fail("cannot select with condition " + cond.str() + " between " + a.str() + " and " + b.str());
+                return fail("cannot select with condition " + cond.str() + " between " + a.str() +
+                            " and " + b.str());
             return ops::single({a.dtype, *shape});
         },
         .summary = "cond ? a : b with broadcasting",
@@ -81,16 +86,38 @@ void registerElementwiseOps(OpRegistry& registry) {
     addUnary(registry, "sqrt", {}, "square root");
     addUnary(registry, "rsqrt", {{"epsilon", AttrKind::Float, 1e-12}}, "1 / sqrt(x + epsilon)");
     addUnary(registry, "exp", {}, "e ** x");
-    addUnary(registry, "log", {{"epsilon", AttrKind::Float, 1e-45}}, "natural log of (x + epsilon)");
+    addUnary(registry, "log", {{"epsilon", AttrKind::Float, 1e-45}},
+             "natural log of (x + epsilon)");
     addUnary(registry, "tanh", {}, "hyperbolic tangent");
     addUnary(registry, "sigmoid", {}, "1 / (1 + exp(-x))");
     addUnary(registry, "relu", {}, "max(x, 0)");
     addUnary(registry, "silu", {}, "x * sigmoid(x)");
     addUnary(registry, "abs", {}, "|x|");
-    addUnary(registry, "gelu", {{"mode", AttrKind::String, std::string("EXACT")}},
-             "GELU: mode EXACT, TANH_APPROXIMATION or SIGMOID_APPROXIMATION");
-    addUnary(registry, "clip", {{"alpha", AttrKind::Float, std::nullopt}, {"beta", AttrKind::Float, std::nullopt}},
+    registry.add({
+        .name = "gelu",
+        .operands = {{"x"}},
+        .attrs = {{"mode", AttrKind::String, std::string("EXACT")}},
+        .infer = [](const InferContext& ctx) -> Expected<std::vector<TensorType>> {
+            const std::string& mode = ctx.stringAttr("mode");
+            if (mode != "EXACT" && mode != "TANH_APPROXIMATION" && mode != "SIGMOID_APPROXIMATION")
+                return fail("gelu mode must be EXACT, TANH_APPROXIMATION or SIGMOID_APPROXIMATION, "
+                            "got \"" +
+                            mode + "\"");
+            return inferFloatUnary("gelu", ctx);
+        },
+        .summary = "GELU: mode EXACT, TANH_APPROXIMATION or SIGMOID_APPROXIMATION",
+    });
+    addUnary(registry, "clip",
+             {{"alpha", AttrKind::Float, std::nullopt}, {"beta", AttrKind::Float, std::nullopt}},
              "min(max(x, alpha), beta)");
+
+    registry.add({
+        .name = "identity",
+        .operands = {{"x"}},
+        .attrs = {},
+        .infer = [](const InferContext& ctx) { return ops::single(*ctx.operand(0)); },
+        .summary = "x unchanged",
+    });
 
     registry.add({
         .name = "cast",
@@ -99,7 +126,8 @@ void registerElementwiseOps(OpRegistry& registry) {
         .infer = [](const InferContext& ctx) -> Expected<std::vector<TensorType>> {
             const std::string& name = ctx.stringAttr("dtype");
             auto dtype = parseDType(name);
-            if (!dtype || *dtype == DType::String) return fail("cast: unknown dtype '" + name + "'");
+            if (!dtype || *dtype == DType::String)
+                return fail("cast: unknown dtype '" + name + "'");
             return ops::single({*dtype, ctx.operand(0)->shape});
         },
         .summary = "convert to dtype (fp16, fp32, int32, bool, ...)",

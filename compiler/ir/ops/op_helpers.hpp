@@ -1,5 +1,7 @@
 #pragma once
-// Small helpers shared by the op definitions in this folder.
+// Small helpers shared by the op definitions in this folder: result wrapping, list spelling and
+// the axis checks every shape-manipulating op needs, each failing with a user-facing message.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -7,14 +9,39 @@
 
 namespace anec::ir::ops {
 
-inline Expected<std::vector<TensorType>> single(TensorType type) {
+using Results = Expected<std::vector<TensorType>>;
+
+inline Results single(TensorType type) {
     return std::vector<TensorType>{std::move(type)};
 }
 
 inline std::string typeList(const std::vector<const TensorType*>& types) {
     std::string out;
-    for (size_t i = 0; i < types.size(); ++i) out += (i ? ", " : "") + (types[i] ? types[i]->str() : "none");
+    for (size_t i = 0; i < types.size(); ++i)
+        out += (i ? ", " : "") + (types[i] ? types[i]->str() : "none");
     return out;
+}
+
+// "[1, 2, 3]": how attribute lists appear in messages.
+std::string listString(const std::vector<int64_t>& values);
+
+// `what` names the attribute in messages, e.g. "softmax axis" or "reduce_sum axes".
+// Normalises one possibly negative axis of x.
+Expected<size_t> checkAxis(const std::string& what, int64_t axis, const TensorType& x);
+// Normalises a list of axes of x; rejects out-of-range and repeated axes. Keeps the given order.
+Expected<std::vector<size_t>> checkAxes(const std::string& what, const std::vector<int64_t>& axes,
+                                        const TensorType& x);
+// Checks that a list attribute has one entry per dimension of x.
+Expected<bool> checkPerDim(const std::string& what, const std::vector<int64_t>& values,
+                           const TensorType& x);
+// Checks that every entry of a bool-list attribute (stored as 0/1) is 0 or 1.
+Expected<bool> checkBoolList(const std::string& what, const std::vector<int64_t>& values);
+
+// Product of dims, or nullopt when it would overflow (absurd shapes from user input).
+std::optional<int64_t> checkedProduct(const std::vector<int64_t>& dims);
+
+inline bool isNumeric(DType dtype) {
+    return isFloat(dtype) || isInteger(dtype);
 }
 
 } // namespace anec::ir::ops

@@ -1,0 +1,59 @@
+#pragma once
+// The compiler as a library: load a source, check it, run the pass pipeline, emit MIL programs.
+// The anec CLI is a thin layer over this; embedders use it the same way.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "frontend/frontend.hpp"
+#include "ir/ir.hpp"
+#include "mil/emitter.hpp"
+#include "passes/pass.hpp"
+#include "support/diagnostics.hpp"
+
+namespace anec::driver {
+
+struct CompileOptions {
+    frontend::Options frontend;
+    int optLevel = 1;
+    mil::EmitOptions emit;
+};
+
+class Compilation {
+public:
+    explicit Compilation(CompileOptions options = {});
+
+    // Registers the source; an unreadable file is reported as an error (returns false).
+    bool loadFile(const std::filesystem::path& path);
+    void loadSource(std::string name, std::string text);
+
+    // Parses and checks the source and builds the IR. False when there were errors.
+    bool check();
+    // check() if needed, then the pass pipeline of options.optLevel.
+    bool optimize();
+    // optimize() if needed, then one MIL program per kernel. Empty when there were errors.
+    std::vector<mil::Program> emit();
+
+    ir::Module* module() { return module_.get(); }
+    const std::vector<passes::PassResult>& passResults() const { return passResults_; }
+    SourceManager& sources() { return sources_; }
+    DiagnosticEngine& diagnostics() { return diagnostics_; }
+    const CompileOptions& options() const { return options_; }
+
+private:
+    enum class Stage { Empty, Loaded, Checked, Optimized, Failed };
+
+    CompileOptions options_;
+    SourceManager sources_;
+    DiagnosticEngine diagnostics_{sources_};
+    uint32_t file_ = 0;
+    Stage stage_ = Stage::Empty;
+    std::unique_ptr<ir::Module> module_;
+    std::vector<passes::PassResult> passResults_;
+};
+
+// Parses "NAME=VALUE" (-D); throws anec::Error on a malformed definition.
+std::pair<std::string, int64_t> parseDefine(const std::string& text);
+
+} // namespace anec::driver

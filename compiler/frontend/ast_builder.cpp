@@ -1,0 +1,423 @@
+#include "frontend/ast_builder.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "fmt/format.h"
+
+namespace anec::frontend {
+
+using grammar::AneParser;
+
+namespace {
+
+// Counts code points of UTF-8 text (the unit of ANTLR columns).
+size_t codePointCount(std::string_view text) {
+    size_t count = 0;
+    for (char c : text)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+    return count;
+}
+
+class AstBuilder {
+  public:
+    AstBuilder(const TokenLocator& locator, DiagnosticEngine& diagnostics)
+        : locator_(locator), diagnostics_(diagnostics) {}
+
+    std::unique_ptr<ast::Program> program(AneParser::ProgramContext& tree);
+
+  private:
+    // Tracks the expression nesting depth of the recursive descent over the parse tree.
+    struct DepthScope {
+        explicit DepthScope(size_t& depth) : depth_(depth) { ++depth_; }
+        ~DepthScope() { --depth_; }
+        size_t& depth_;
+    };
+
+    ast::ConstDecl constDecl(AneParser::ConstDeclContext& ctx);
+    ast::WeightDecl weightDecl(AneParser::WeightDeclContext& ctx);
+    ast::FnDecl fnDecl(AneParser::FnDeclContext& ctx);
+    ast::KernelDecl kernelDecl(AneParser::KernelDeclContext& ctx);
+    std::vector<ast::Param> params(AneParser::ParamListContext* ctx);
+    std::vector<ast::Param> kernelParams(AneParser::ParamListContext* ctx, const char* role);
+    ast::TypeExpr type(AneParser::TypeContext& ctx);
+    std::vector<ast::Stmt> block(AneParser::BlockContext& ctx);
+    std::optional<ast::Stmt> stmt(AneParser::StmtContext& ctx);
+
+    ast::ExprPtr expr(AneParser::ExprContext* ctx);
+    ast::ExprPtr exprAlternative(AneParser::ExprContext& ctx);
+    ast::ExprPtr binary(antlr4::Token* op, AneParser::ExprContext* lhs,
+                        AneParser::ExprContext* rhs);
+    ast::ExprPtr call(AneParser::CallContext& ctx);
+    ast::ExprPtr index(AneParser::IndexExprContext& ctx);
+    ast::SliceItem subscript(AneParser::SubscriptContext& ctx);
+    ast::ExprPtr intLiteral(antlr4::Token* token);
+    ast::ExprPtr floatLiteral(antlr4::Token* token);
+    ast::ExprPtr stringLiteral(antlr4::Token* token);
+
+    SourceLoc loc(const antlr4::Token* token) const { return locator_.at(token); }
+    ast::ExprPtr make(SourceLoc loc, auto node) {
+        auto e = std::make_unique<ast::Expr>();
+        e->loc = loc;
+        e->node = std::move(node);
+        return e;
+    }
+    // Stands in for an expression that could not be built; an error has been reported.
+    ast::ExprPtr placeholder(SourceLoc at) { return make(at, ast::IntLit{0}); }
+    static std::string text(antlr4::Token* token) { return token ? token->getText() : ""; }
+
+    const TokenLocator& locator_;
+    DiagnosticEngine& diagnostics_;
+    size_t depth_ = 0;
+    bool reportedNesting_ = false;
+};
+
+std::unique_ptr<ast::Program> AstBuilder::program(AneParser::ProgramContext& tree) {
+    auto program = std::make_unique<ast::Program>();
+    program->file = locator_.file();
+    for (AneParser::DeclContext* decl : tree.decl()) {
+        if (auto* c = decl->constDecl())
+            program->decls.emplace_back(constDecl(*c));
+        else if (auto* w = decl->weightDecl())
+            program->decls.emplace_back(weightDecl(*w));
+        else if (auto* f = decl->fnDecl())
+            program->decls.emplace_back(fnDecl(*f));
+        else if (auto* k = decl->kernelDecl())
+            program->decls.emplace_back(kernelDecl(*k));
+        // otherwise a stray ';'
+    }
+    return program;
+}
+
+ast::ConstDecl AstBuilder::constDecl(AneParser::ConstDeclContext& ctx) {
+    return ast::ConstDecl{text(ctx.name), loc(ctx.name), expr(ctx.value)};
+}
+
+ast::WeightDecl AstBuilder::weightDecl(AneParser::WeightDeclContext& ctx) {
+    ast::WeightDecl decl;
+    decl.name = text(ctx.name);
+    decl.loc = loc(ctx.name);
+    decl.type = type(*ctx.type());
+    decl.source = call(*ctx.source);
+    return decl;
+}
+
+ast::FnDecl AstBuilder::fnDecl(AneParser::FnDeclContext& ctx) {
+    ast::FnDecl decl;
+    decl.name = text(ctx.name);
+    decl.loc = loc(ctx.name);
+    decl.params = params(ctx.params);
+    if (ctx.returnType != nullptr) decl.returnType = type(*ctx.returnType);
+    decl.body = block(*ctx.block());
+    return decl;
+}
+
+ast::KernelDecl AstBuilder::kernelDecl(AneParser::KernelDeclContext& ctx) {
+    ast::KernelDecl decl;
+    decl.name = text(ctx.name);
+    decl.loc = loc(ctx.name);
+    decl.inputs = kernelParams(ctx.inputs, "input");
+    decl.outputs = kernelParams(ctx.outputs, "output");
+    decl.body = block(*ctx.block());
+    return decl;
+}
+
+std::vector<ast::Param> AstBuilder::params(AneParser::ParamListContext* ctx) {
+    std::vector<ast::Param> result;
+    if (ctx == nullptr) return result;
+    for (AneParser::ParamContext* p : ctx->param()) {
+        ast::Param param{text(p->name), loc(p->name), std::nullopt};
+        if (p->type() != nullptr) param.type = type(*p->type());
+        result.push_back(std::move(param));
+    }
+    return result;
+}
+
+std::vector<ast::Param> AstBuilder::kernelParams(AneParser::ParamListContext* ctx,
+                                                 const char* role) {
+    std::vector<ast::Param> result = params(ctx);
+    for (const ast::Param& param : result)
+        if (!param.type)
+            diagnostics_.error(param.loc,
+                               fmt::format("kernel {} '{}' needs a type, e.g. '{}: fp16[1, 64, 1, "
+                                           "64]'",
+                                           role, param.name, param.name));
+    return result;
+}
+
+ast::TypeExpr AstBuilder::type(AneParser::TypeContext& ctx) {
+    ast::TypeExpr type;
+    type.loc = loc(ctx.DTYPE()->getSymbol());
+    type.dtype = ctx.DTYPE()->getText();
+    type.hasShape = ctx.LBRACK() != nullptr;
+    for (AneParser::ExprContext* dim : ctx.expr())
+        type.dims.push_back(expr(dim));
+    return type;
+}
+
+std::vector<ast::Stmt> AstBuilder::block(AneParser::BlockContext& ctx) {
+    std::vector<ast::Stmt> body;
+    for (AneParser::StmtContext* s : ctx.stmt())
+        if (auto built = stmt(*s)) body.push_back(std::move(*built));
+    return body;
+}
+
+std::optional<ast::Stmt> AstBuilder::stmt(AneParser::StmtContext& ctx) {
+    ast::Stmt stmt;
+    stmt.loc = loc(ctx.start);
+    if (auto* let = dynamic_cast<AneParser::LetStmtContext*>(&ctx)) {
+        ast::LetStmt node;
+        if (auto* single = dynamic_cast<AneParser::SingleBindingContext*>(let->bindings())) {
+            node.names.push_back({single->IDENT()->getText(), loc(single->IDENT()->getSymbol())});
+        } else if (auto* tuple = dynamic_cast<AneParser::TupleBindingContext*>(let->bindings())) {
+            for (antlr4::tree::TerminalNode* name : tuple->IDENT())
+                node.names.push_back({name->getText(), loc(name->getSymbol())});
+        }
+        node.value = expr(let->expr());
+        stmt.node = std::move(node);
+    } else if (auto* assign = dynamic_cast<AneParser::AssignStmtContext*>(&ctx)) {
+        stmt.node =
+            ast::AssignStmt{{text(assign->target), loc(assign->target)}, expr(assign->expr())};
+    } else if (auto* ret = dynamic_cast<AneParser::ReturnStmtContext*>(&ctx)) {
+        stmt.node = ast::ReturnStmt{expr(ret->expr())};
+    } else {
+        return std::nullopt; // an empty statement: a stray ';'
+    }
+    return stmt;
+}
+
+ast::ExprPtr AstBuilder::expr(AneParser::ExprContext* ctx) {
+    if (ctx == nullptr) return placeholder({}); // unreachable after an error-free parse
+    DepthScope scope(depth_);
+    if (depth_ > kMaxExpressionNesting) {
+        if (!reportedNesting_)
+            diagnostics_.error(loc(ctx->start),
+                               fmt::format("expression is nested too deeply (more than {} levels)",
+                                           kMaxExpressionNesting));
+        reportedNesting_ = true;
+        return placeholder(loc(ctx->start));
+    }
+    return exprAlternative(*ctx);
+}
+
+ast::ExprPtr AstBuilder::exprAlternative(AneParser::ExprContext& ctx) {
+    if (auto* c = dynamic_cast<AneParser::MemberExprContext*>(&ctx))
+        return make(loc(c->member), ast::MemberExpr{expr(c->expr()), text(c->member)});
+    if (auto* c = dynamic_cast<AneParser::IndexExprContext*>(&ctx)) return index(*c);
+    if (auto* c = dynamic_cast<AneParser::NegExprContext*>(&ctx))
+        return make(loc(c->start), ast::UnaryExpr{ast::UnaryOp::Neg, expr(c->expr())});
+    if (auto* c = dynamic_cast<AneParser::MulExprContext*>(&ctx))
+        return binary(c->op, c->expr(0), c->expr(1));
+    if (auto* c = dynamic_cast<AneParser::AddExprContext*>(&ctx))
+        return binary(c->op, c->expr(0), c->expr(1));
+    if (auto* c = dynamic_cast<AneParser::CompareExprContext*>(&ctx)) {
+        if (dynamic_cast<AneParser::CompareExprContext*>(c->expr(0)) != nullptr)
+            diagnostics_.error(
+                loc(c->op), "comparisons cannot be chained; use parentheses, e.g. '(a < b) == c'");
+        return binary(c->op, c->expr(0), c->expr(1));
+    }
+    if (auto* c = dynamic_cast<AneParser::CallExprContext*>(&ctx)) return call(*c->call());
+    if (auto* c = dynamic_cast<AneParser::ParenExprContext*>(&ctx)) return expr(c->expr());
+    if (auto* c = dynamic_cast<AneParser::ListExprContext*>(&ctx)) {
+        ast::ListExpr list;
+        for (AneParser::ExprContext* element : c->expr())
+            list.elements.push_back(expr(element));
+        return make(loc(c->start), std::move(list));
+    }
+    if (dynamic_cast<AneParser::IntExprContext*>(&ctx)) return intLiteral(ctx.start);
+    if (dynamic_cast<AneParser::FloatExprContext*>(&ctx)) return floatLiteral(ctx.start);
+    if (dynamic_cast<AneParser::StringExprContext*>(&ctx)) return stringLiteral(ctx.start);
+    if (dynamic_cast<AneParser::BoolExprContext*>(&ctx))
+        return make(loc(ctx.start), ast::BoolLit{ctx.start->getType() == AneParser::KW_TRUE});
+    // A name or a dtype name used as a value (`cast(x, fp32)`).
+    return make(loc(ctx.start), ast::NameRef{text(ctx.start)});
+}
+
+ast::ExprPtr AstBuilder::binary(antlr4::Token* op, AneParser::ExprContext* lhs,
+                                AneParser::ExprContext* rhs) {
+    ast::BinaryOp kind = ast::BinaryOp::Add;
+    switch (op->getType()) {
+    case AneParser::PLUS:
+        kind = ast::BinaryOp::Add;
+        break;
+    case AneParser::MINUS:
+        kind = ast::BinaryOp::Sub;
+        break;
+    case AneParser::STAR:
+        kind = ast::BinaryOp::Mul;
+        break;
+    case AneParser::SLASH:
+        kind = ast::BinaryOp::Div;
+        break;
+    case AneParser::AT:
+        kind = ast::BinaryOp::MatMul;
+        break;
+    case AneParser::PERCENT:
+        kind = ast::BinaryOp::Mod;
+        break;
+    case AneParser::LT:
+        kind = ast::BinaryOp::Lt;
+        break;
+    case AneParser::LE:
+        kind = ast::BinaryOp::Le;
+        break;
+    case AneParser::GT:
+        kind = ast::BinaryOp::Gt;
+        break;
+    case AneParser::GE:
+        kind = ast::BinaryOp::Ge;
+        break;
+    case AneParser::EQ:
+        kind = ast::BinaryOp::Eq;
+        break;
+    case AneParser::NE:
+        kind = ast::BinaryOp::Ne;
+        break;
+    default:
+        break;
+    }
+    ast::ExprPtr left = expr(lhs);
+    ast::ExprPtr right = expr(rhs);
+    return make(loc(op), ast::BinaryExpr{kind, std::move(left), std::move(right)});
+}
+
+ast::ExprPtr AstBuilder::call(AneParser::CallContext& ctx) {
+    ast::CallExpr node;
+    node.callee = text(ctx.callee);
+    for (AneParser::ArgumentContext* a : ctx.argument()) {
+        ast::Argument arg;
+        if (a->keyword != nullptr) {
+            arg.keyword = text(a->keyword);
+            arg.loc = loc(a->keyword);
+        } else {
+            arg.loc = loc(a->expr()->start);
+        }
+        arg.value = expr(a->expr());
+        node.args.push_back(std::move(arg));
+    }
+    return make(loc(ctx.callee), std::move(node));
+}
+
+ast::ExprPtr AstBuilder::index(AneParser::IndexExprContext& ctx) {
+    ast::IndexExpr node;
+    node.base = expr(ctx.expr());
+    for (AneParser::SubscriptContext* s : ctx.subscript())
+        node.items.push_back(subscript(*s));
+    return make(loc(ctx.open), std::move(node));
+}
+
+ast::SliceItem AstBuilder::subscript(AneParser::SubscriptContext& ctx) {
+    ast::SliceItem item;
+    item.loc = loc(ctx.start);
+    AneParser::RangeTailContext* tail = nullptr;
+    if (dynamic_cast<AneParser::EllipsisSubscriptContext*>(&ctx)) {
+        item.kind = ast::SliceItem::Kind::Ellipsis;
+        return item;
+    }
+    if (auto* e = dynamic_cast<AneParser::ExprSubscriptContext*>(&ctx)) {
+        tail = e->rangeTail();
+        if (tail == nullptr) {
+            item.kind = ast::SliceItem::Kind::Index;
+            item.index = expr(e->expr());
+            return item;
+        }
+        item.start = expr(e->expr());
+    } else if (auto* open = dynamic_cast<AneParser::OpenRangeSubscriptContext*>(&ctx)) {
+        tail = open->rangeTail();
+    }
+    item.kind = ast::SliceItem::Kind::Range;
+    if (tail != nullptr) {
+        if (tail->stop != nullptr) item.stop = expr(tail->stop);
+        if (tail->step != nullptr) item.step = expr(tail->step);
+    }
+    return item;
+}
+
+ast::ExprPtr AstBuilder::intLiteral(antlr4::Token* token) {
+    std::string digits = token->getText();
+    int base = 10;
+    if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+        base = 16;
+        digits = digits.substr(2);
+    }
+    int64_t value = 0;
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+    if (error != std::errc() || end != digits.data() + digits.size()) {
+        diagnostics_.error(loc(token),
+                           fmt::format("integer literal '{}' is too large (the largest is {})",
+                                       token->getText(), std::numeric_limits<int64_t>::max()));
+        return placeholder(loc(token));
+    }
+    return make(loc(token), ast::IntLit{value});
+}
+
+ast::ExprPtr AstBuilder::floatLiteral(antlr4::Token* token) {
+    std::string literal = token->getText();
+    double value = 0;
+    auto [end, error] = std::from_chars(literal.data(), literal.data() + literal.size(), value);
+    if (error == std::errc::result_out_of_range) {
+        // from_chars reports underflow and overflow alike; strtod tells them apart.
+        value = std::strtod(literal.c_str(), nullptr);
+        if (std::isinf(value)) {
+            diagnostics_.error(loc(token),
+                               fmt::format("floating-point literal '{}' is too large", literal));
+            return placeholder(loc(token));
+        }
+    }
+    return make(loc(token), ast::FloatLit{value, literal});
+}
+
+ast::ExprPtr AstBuilder::stringLiteral(antlr4::Token* token) {
+    std::string quoted = token->getText();
+    std::string_view body = std::string_view(quoted).substr(1, quoted.size() - 2);
+    std::string value;
+    for (size_t i = 0; i < body.size(); ++i) {
+        if (body[i] != '\\') {
+            value += body[i];
+            continue;
+        }
+        char escaped = i + 1 < body.size() ? body[i + 1] : '\\';
+        switch (escaped) {
+        case 'n':
+            value += '\n';
+            break;
+        case 't':
+            value += '\t';
+            break;
+        case 'r':
+            value += '\r';
+            break;
+        case '\\':
+            value += '\\';
+            break;
+        case '"':
+            value += '"';
+            break;
+        default: {
+            // The location of the backslash: the opening quote plus the code points before it.
+            SourceLoc at = locator_.inside(token, 1 + codePointCount(body.substr(0, i)));
+            size_t length = 1;
+            while (i + 1 + length < body.size() &&
+                   (static_cast<unsigned char>(body[i + 1 + length]) & 0xC0) == 0x80)
+                ++length;
+            diagnostics_.error(at, fmt::format("unknown escape sequence '\\{}' in string literal",
+                                               body.substr(i + 1, length)));
+            break;
+        }
+        }
+        ++i;
+    }
+    return make(loc(token), ast::StringLit{std::move(value)});
+}
+
+} // namespace
+
+std::unique_ptr<ast::Program> buildAst(AneParser::ProgramContext& tree, const TokenLocator& locator,
+                                       DiagnosticEngine& diagnostics) {
+    return AstBuilder(locator, diagnostics).program(tree);
+}
+
+} // namespace anec::frontend

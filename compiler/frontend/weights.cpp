@@ -1,0 +1,203 @@
+// Weight sources: the deterministic random generator, zeros/ones and .npy files.
+#include "frontend/weights.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "frontend/arguments.hpp"
+#include "support/fp16.hpp"
+#include "support/npy.hpp"
+
+namespace anec::frontend {
+
+namespace {
+// Weights larger than this are refused rather than allocated (a typo in a shape should not
+// exhaust memory).
+constexpr int64_t kMaxWeightBytes = int64_t(1) << 32;
+
+void storeFloat(ir::DType dtype, uint8_t* p, double value) {
+    switch (dtype) {
+    case ir::DType::Fp16: {
+        uint16_t bits = doubleToHalf(value);
+        std::memcpy(p, &bits, 2);
+        return;
+    }
+    case ir::DType::Fp32: {
+        float f = static_cast<float>(value); // round to nearest even
+        std::memcpy(p, &f, 4);
+        return;
+    }
+    case ir::DType::Fp64:
+        std::memcpy(p, &value, 8);
+        return;
+    case ir::DType::Int32: {
+        int32_t i = static_cast<int32_t>(value);
+        std::memcpy(p, &i, 4);
+        return;
+    }
+    case ir::DType::Bool:
+        *p = value != 0.0;
+        return;
+    default:
+        return;
+    }
+}
+
+template <typename ValueAt>
+ir::ConstData fillConstData(const ir::TensorType& type, ValueAt valueAt) {
+    size_t size = ir::dtypeSize(type.dtype);
+    std::vector<uint8_t> bytes(static_cast<size_t>(type.numElements()) * size);
+    for (size_t i = 0, n = static_cast<size_t>(type.numElements()); i < n; ++i)
+        storeFloat(type.dtype, bytes.data() + i * size, valueAt(i));
+    return ir::ConstData(type, std::move(bytes));
+}
+
+const ast::Expr* argValue(const BoundArguments& args, size_t i) {
+    return args[i] ? args[i]->value.get() : nullptr;
+}
+
+class WeightLoader {
+  public:
+    WeightLoader(ConstEvaluator& evaluator, Reporter& reporter, const std::string& baseDir)
+        : evaluator_(evaluator), reporter_(reporter), baseDir_(baseDir) {}
+
+    std::shared_ptr<const ir::ConstData> load(const ast::WeightDecl& decl) {
+        auto type = evaluator_.evalType(decl.type);
+        const auto* call = decl.source ? decl.source->as<ast::CallExpr>() : nullptr;
+        if (!call) {
+            reporter_.error(
+                decl.source ? decl.source->loc : decl.loc,
+                "a weight needs a source: random(seed, scale), npy(\"file\"), zeros() or ones()");
+            return nullptr;
+        }
+        if (!type) return nullptr;
+        if (type->byteSize() > kMaxWeightBytes) {
+            reporter_.error(decl.type.loc,
+                            "weight '" + decl.name + "' of type " + type->str() + " is too large");
+            return nullptr;
+        }
+        std::optional<ir::ConstData> data = loadSource(decl, *type, *call, decl.source->loc);
+        if (!data) return nullptr;
+        data->blobName = decl.name;
+        return std::make_shared<const ir::ConstData>(std::move(*data));
+    }
+
+  private:
+    std::optional<ir::ConstData> loadSource(const ast::WeightDecl& decl, const ir::TensorType& type,
+                                            const ast::CallExpr& call, SourceLoc loc) {
+        if (call.callee == "random") return loadRandom(decl, type, call, loc);
+        if (call.callee == "npy") return loadNpy(decl, type, call, loc);
+        if (call.callee == "zeros" || call.callee == "ones") {
+            if (!bindArguments(call.callee, {}, call.args, loc, reporter_)) return std::nullopt;
+            double value = call.callee == "ones" ? 1.0 : 0.0;
+            return fillConstData(type, [value](size_t) { return value; });
+        }
+        reporter_.error(loc, "unknown weight source '" + call.callee +
+                                 "' (expected random, npy, zeros or ones)");
+        return std::nullopt;
+    }
+
+    std::optional<ir::ConstData> loadRandom(const ast::WeightDecl& decl, const ir::TensorType& type,
+                                            const ast::CallExpr& call, SourceLoc loc) {
+        auto args = bindArguments("random", {{"seed"}, {"scale"}}, call.args, loc, reporter_);
+        if (!args) return std::nullopt;
+        auto seed = evaluator_.evalInt(*argValue(*args, 0));
+        auto scale = evaluator_.evalReal(*argValue(*args, 1));
+        if (!seed || !scale) return std::nullopt;
+        if (*seed < 0) {
+            reporter_.error(argValue(*args, 0)->loc,
+                            "random seed must be non-negative, got " + std::to_string(*seed));
+            return std::nullopt;
+        }
+        if (!ir::isFloat(type.dtype)) {
+            reporter_.error(decl.type.loc, "random weights must be fp16 or fp32, '" + decl.name +
+                                               "' is " + type.str());
+            return std::nullopt;
+        }
+        return randomConstData(type, static_cast<uint64_t>(*seed), *scale);
+    }
+
+    std::optional<ir::ConstData> loadNpy(const ast::WeightDecl& decl, const ir::TensorType& type,
+                                         const ast::CallExpr& call, SourceLoc loc) {
+        auto args = bindArguments("npy", {{"path"}}, call.args, loc, reporter_);
+        if (!args) return std::nullopt;
+        const ast::Expr& pathExpr = *argValue(*args, 0);
+        const auto* path = pathExpr.as<ast::StringLit>();
+        if (!path) {
+            reporter_.error(pathExpr.loc, "npy expects a file name string");
+            return std::nullopt;
+        }
+        std::filesystem::path file(path->value);
+        if (file.is_relative()) file = std::filesystem::path(baseDir_) / file;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(file, ec)) {
+            reporter_.error(pathExpr.loc, "cannot open weight file '" + path->value + "'");
+            return std::nullopt;
+        }
+        auto array = npy::read(file.string());
+        if (!array) {
+            reporter_.error(pathExpr.loc, "weight file '" + path->value +
+                                              "' is not a valid .npy file: " + array.error());
+            return std::nullopt;
+        }
+        if (!compatible(*array, type)) {
+            reporter_.error(pathExpr.loc, "weight '" + decl.name + "' is declared " + type.str() +
+                                              " but " + path->value + " holds " +
+                                              array->typeString());
+            return std::nullopt;
+        }
+        const npy::Array& values = *array;
+        return fillConstData(type,
+                             [&values](size_t i) { return values.at(static_cast<int64_t>(i)); });
+    }
+
+    static bool compatible(const npy::Array& array, const ir::TensorType& type) {
+        if (array.shape != type.shape) return false;
+        bool floatFile = array.dtype == npy::DType::Float16 || array.dtype == npy::DType::Float32 ||
+                         array.dtype == npy::DType::Float64;
+        if (ir::isFloat(type.dtype)) return floatFile;
+        if (type.dtype == ir::DType::Int32) return array.dtype == npy::DType::Int32;
+        return type.dtype == ir::DType::Bool && array.dtype == npy::DType::Bool;
+    }
+
+    ConstEvaluator& evaluator_;
+    Reporter& reporter_;
+    std::string baseDir_;
+};
+} // namespace
+
+uint64_t SplitMix64::next() {
+    state_ += 0x9E3779B97F4A7C15ULL;
+    uint64_t z = state_;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+double uniformSigned(uint64_t z, double scale) {
+    double u = static_cast<double>(z >> 11) * 0x1.0p-53;
+    return scale * (2.0 * u - 1.0);
+}
+
+ir::ConstData randomConstData(const ir::TensorType& type, uint64_t seed, double scale) {
+    SplitMix64 generator(seed);
+    return fillConstData(type, [&](size_t) { return uniformSigned(generator.next(), scale); });
+}
+
+void loadWeights(Globals& globals, ConstEvaluator& evaluator, Reporter& reporter,
+                 const std::string& baseDir) {
+    WeightLoader loader(evaluator, reporter, baseDir);
+    std::vector<WeightEntry*> inSourceOrder;
+    for (auto& [name, entry] : globals.weights)
+        inSourceOrder.push_back(&entry);
+    std::sort(inSourceOrder.begin(), inSourceOrder.end(),
+              [](const WeightEntry* a, const WeightEntry* b) {
+                  return std::pair(a->decl->loc.line, a->decl->loc.column) <
+                         std::pair(b->decl->loc.line, b->decl->loc.column);
+              });
+    for (WeightEntry* entry : inSourceOrder)
+        entry->data = loader.load(*entry->decl);
+}
+
+} // namespace anec::frontend
