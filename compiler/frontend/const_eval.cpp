@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "frontend/sema.hpp"
+#include "support/checked_math.hpp"
 
 namespace anec::frontend {
 
@@ -44,16 +45,6 @@ const char* binaryOpSpelling(ast::BinaryOp op) {
     return "?";
 }
 } // namespace
-
-std::optional<int64_t> checkedElementCount(const ir::Shape& shape) {
-    int64_t count = 1;
-    for (int64_t dim : shape) {
-        if (dim < 0) return std::nullopt;
-        if (dim != 0 && count > std::numeric_limits<int64_t>::max() / dim) return std::nullopt;
-        count *= dim;
-    }
-    return count;
-}
 
 std::optional<int64_t> ConstEvaluator::constValue(const std::string& name) {
     auto it = globals_.consts.find(name);
@@ -291,8 +282,8 @@ std::optional<ir::TensorType> ConstEvaluator::evalType(const ast::TypeExpr& type
                                       type.dtype + "' for a scalar)");
         return std::nullopt;
     }
-    if (!checkedElementCount(result.shape) ||
-        *checkedElementCount(result.shape) > (int64_t(1) << 48)) {
+    if (!checkedProduct(result.shape) ||
+        *checkedProduct(result.shape) > (int64_t(1) << 48)) {
         reporter_.error(type.loc, "tensor type " + result.str() + " is too large");
         return std::nullopt;
     }

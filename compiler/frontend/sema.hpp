@@ -131,9 +131,6 @@ class ConstEvaluator {
     Reporter& reporter_;
 };
 
-// The element count of a shape, or nullopt when it overflows int64.
-std::optional<int64_t> checkedElementCount(const ir::Shape& shape);
-
 // Collects the global declarations of a program, reporting redefinitions and unknown -D names.
 void collectGlobals(const ast::Program& program, const Options& options, Globals& globals,
                     Reporter& reporter);

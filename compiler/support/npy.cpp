@@ -8,6 +8,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "support/checked_math.hpp"
 #include "support/fp16.hpp"
 
 namespace anec::npy {
@@ -157,16 +158,6 @@ uint32_t readLE(const uint8_t* p, size_t bytes) {
     return value;
 }
 
-std::optional<int64_t> elementCount(const std::vector<int64_t>& shape) {
-    int64_t count = 1;
-    for (int64_t dim : shape) {
-        if (dim < 0) return std::nullopt;
-        if (dim != 0 && count > std::numeric_limits<int64_t>::max() / dim) return std::nullopt;
-        count *= dim;
-    }
-    return count;
-}
-
 std::string shapeTuple(const std::vector<int64_t>& shape) {
     std::string out = "(";
     for (size_t i = 0; i < shape.size(); ++i)
@@ -197,7 +188,7 @@ std::optional<DType> parseDescr(std::string_view text) {
 }
 
 int64_t Array::numElements() const {
-    return elementCount(shape).value_or(0);
+    return checkedProduct(shape).value_or(0);
 }
 
 double Array::at(int64_t index) const {
@@ -284,7 +275,7 @@ Expected<Array> parse(std::span<const uint8_t> bytes) {
     if (!dtype)
         return fail("unsupported dtype '" + header->descr +
                     "' (expected <f2, <f4, <f8, <i4 or |b1)");
-    auto count = elementCount(header->shape);
+    auto count = checkedProduct(header->shape);
     if (!count || *count > std::numeric_limits<int64_t>::max() / 8)
         return fail("shape is too large");
 

@@ -50,15 +50,4 @@ Expected<bool> checkBoolList(const std::string& what, const std::vector<int64_t>
     return true;
 }
 
-std::optional<int64_t> checkedProduct(const std::vector<int64_t>& dims) {
-    constexpr int64_t kLimit = std::numeric_limits<int64_t>::max() / 2;
-    int64_t product = 1;
-    for (int64_t d : dims) {
-        if (d < 0) return std::nullopt;
-        if (d != 0 && product > kLimit / d) return std::nullopt;
-        product *= d;
-    }
-    return product;
-}
-
 } // namespace anec::ir::ops

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ir/op_registry.hpp"
+#include "support/checked_math.hpp"
 
 namespace anec::ir::ops {
 
@@ -37,8 +38,7 @@ Expected<bool> checkPerDim(const std::string& what, const std::vector<int64_t>& 
 // Checks that every entry of a bool-list attribute (stored as 0/1) is 0 or 1.
 Expected<bool> checkBoolList(const std::string& what, const std::vector<int64_t>& values);
 
-// Product of dims, or nullopt when it would overflow (absurd shapes from user input).
-std::optional<int64_t> checkedProduct(const std::vector<int64_t>& dims);
+using anec::checkedProduct; // support/checked_math.hpp
 
 inline bool isNumeric(DType dtype) {
     return isFloat(dtype) || isInteger(dtype);

@@ -9,19 +9,13 @@
 #include "ir/printer.hpp"
 #include "ir/verifier.hpp"
 #include "support/fp16.hpp"
+#include "unit/ir/ir_test_support.hpp"
 
 using namespace anec;
 using namespace anec::ir;
+using namespace anec::ir::test;
 
 namespace {
-using List = std::vector<int64_t>;
-
-TensorType f16(Shape shape) {
-    return {DType::Fp16, std::move(shape)};
-}
-TensorType f32(Shape shape) {
-    return {DType::Fp32, std::move(shape)};
-}
 
 std::shared_ptr<ConstData> weight(const std::string& name, TensorType type) {
     std::vector<double> values(static_cast<size_t>(type.numElements()));

@@ -5,25 +5,13 @@
 #include <limits>
 
 #include "ir/op_registry.hpp"
+#include "unit/ir/ir_test_support.hpp"
 
 using namespace anec;
 using namespace anec::ir;
+using namespace anec::ir::test;
 
 namespace {
-using List = std::vector<int64_t>;
-
-TensorType f16(Shape shape) {
-    return {DType::Fp16, std::move(shape)};
-}
-TensorType f32(Shape shape) {
-    return {DType::Fp32, std::move(shape)};
-}
-TensorType i32(Shape shape) {
-    return {DType::Int32, std::move(shape)};
-}
-TensorType boolean(Shape shape) {
-    return {DType::Bool, std::move(shape)};
-}
 Attribute integer(int64_t value) {
     return value;
 }

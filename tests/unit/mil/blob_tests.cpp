@@ -10,10 +10,13 @@
 
 #include "mil/blob.hpp"
 #include "support/diagnostics.hpp"
+#include "unit/mil/mil_test_support.hpp"
 
 using namespace anec;
 using namespace anec::mil;
 namespace fs = std::filesystem;
+
+using anec::mil::test::errorOf;
 
 namespace {
 std::vector<uint8_t> readBytes(const fs::path& path, size_t limit = SIZE_MAX) {
@@ -50,14 +53,6 @@ std::vector<uint8_t> oneBlobFile() {
     return writer.bytes();
 }
 
-std::string errorOf(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 const fs::path kSeedBlob = fs::path(ANEC_SHARED_DIR) / "seeds/ffn_w13_bwd/weights/w1t.bin";
 } // namespace

@@ -45,14 +45,6 @@ bool hasLine(const std::string& mil, const std::string& line) {
     return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
 
-std::string errorOf(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 const std::string kSeedMil = R"(program(1.3)
 )" + kBuildInfo + R"(

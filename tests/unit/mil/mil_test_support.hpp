@@ -2,16 +2,28 @@
 // Hand-built IR kernels for the MIL emitter and output tests.
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "ir/builder.hpp"
 #include "ir/ir.hpp"
+#include "support/diagnostics.hpp"
 
 namespace anec::mil::test {
 
 using IntList = std::vector<int64_t>;
+
+// The message of the anec::Error that `action` throws, or "(no error)".
+inline std::string errorOf(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
 
 template <typename T> T need(Expected<T> result) {
     if (!result) FAIL("IR construction failed: " << result.error());

@@ -67,14 +67,6 @@ Program smallProgram(const std::string& kernelName) {
     return emitProgram(kernel, {});
 }
 
-std::string errorOf(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 } // namespace
 
 TEST_CASE("build output has model.mil, weights and program.json per kernel", "[mil]") {
