@@ -1,8 +1,12 @@
 #include "driver/cli.hpp"
 
+#include <charconv>
+
 #include <CLI/CLI.hpp>
 
 #include "driver/compiler.hpp"
+#include "driver/program_loader.hpp"
+#include "driver/run_command.hpp"
 #include "ir/printer.hpp"
 #include "mil/output.hpp"
 
@@ -65,13 +69,15 @@ int runCheck(const CommonArgs& common, std::ostream& err) {
 
 std::string describeProgram(const mil::Program& program) {
     uint64_t bytes = program.milText.size();
-    for (const auto& file : program.weightFiles) bytes += file.bytes.size();
-    return program.kernelName + "/ (model.mil, program.json, " + std::to_string(program.weightFiles.size()) +
-           " weight file" + (program.weightFiles.size() == 1 ? "" : "s") + ", " + std::to_string(bytes) +
-           " bytes)";
+    for (const auto& file : program.weightFiles)
+        bytes += file.bytes.size();
+    return program.kernelName + "/ (model.mil, program.json, " +
+           std::to_string(program.weightFiles.size()) + " weight file" +
+           (program.weightFiles.size() == 1 ? "" : "s") + ", " + std::to_string(bytes) + " bytes)";
 }
 
-int runBuild(const CommonArgs& common, const BuildArgs& build, std::ostream& out, std::ostream& err) {
+int runBuild(const CommonArgs& common, const BuildArgs& build, std::ostream& out,
+             std::ostream& err) {
     if (build.emit == "files" && build.outputDir.empty())
         throw Error("build needs an output directory: -o DIR (or --emit=ir|mil to print)");
     Compilation compilation(makeOptions(common, build));
@@ -85,12 +91,56 @@ int runBuild(const CommonArgs& common, const BuildArgs& build, std::ostream& out
     int status = finish(compilation, !programs.empty(), err);
     if (status != 0) return status;
     if (build.emit == "mil") {
-        for (const auto& program : programs) out << program.milText;
+        for (const auto& program : programs)
+            out << program.milText;
         return 0;
     }
     mil::writeBuildOutput(build.outputDir, programs);
-    for (const auto& program : programs) out << "wrote " << build.outputDir << "/" << describeProgram(program) << "\n";
+    for (const auto& program : programs)
+        out << "wrote " << build.outputDir << "/" << describeProgram(program) << "\n";
     return 0;
+}
+
+// A seed is an unsigned 64-bit integer; CLI11 alone would wrap "-3" around.
+std::string checkSeed(const std::string& text) {
+    uint64_t seed = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+        return "expects an integer seed from 0 to 2^64 - 1, got '" + text + "'";
+    return {};
+}
+
+void addRunOptions(CLI::App& command, RunArgs& args, CLI::Option*& seedOption) {
+    command
+        .add_option("source", args.source,
+                    "a .ane or .mil file, a program directory written by 'anec build' "
+                    "or a build output directory")
+        ->required();
+    command.add_option("--kernel", args.kernel,
+                       "the kernel to run (needed when there are several)");
+    command
+        .add_option("-D,--define", args.defines, "override a constant: -D NAME=VALUE (.ane only)")
+        ->allow_extra_args(false);
+    command.add_option("--input", args.inputs, "an input: --input NAME=PATH.npy (once per input)")
+        ->allow_extra_args(false);
+    seedOption = command
+                     .add_option("--random-inputs", args.randomSeed,
+                                 "fill the inputs not given with uniform [-1, 1) values from "
+                                 "this seed")
+                     ->check(CLI::Validator(checkSeed, "SEED"));
+    command.add_option("--output-dir", args.outputDir,
+                       "where to write <output>.npy (default: the current directory)");
+    command.add_option("--backend", args.backend, "auto (default), reference or ane")
+        ->check(CLI::IsMember({"auto", "reference", "ane"}));
+    command.add_flag("--reference-check", args.referenceCheck,
+                     "also run in float64 and print each output's error against it");
+}
+
+void addCompareOptions(CLI::App& command, CompareArgs& args) {
+    command.add_option("actual", args.actual, "the .npy file to check")->required();
+    command.add_option("expected", args.expected, "the reference .npy file")->required();
+    command.add_option("--atol", args.atol, "absolute tolerance (default 0.01)");
+    command.add_option("--rtol", args.rtol, "relative tolerance (default 0.01)");
 }
 
 } // namespace
@@ -106,10 +156,14 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 
     CommonArgs buildArgs;
     BuildArgs build;
-    CLI::App* buildCmd = app.add_subcommand("build", "compile a .ane file to MIL programs and weight blobs");
+    CLI::App* buildCmd =
+        app.add_subcommand("build", "compile a .ane file to MIL programs and weight blobs");
     addCommonOptions(*buildCmd, buildArgs);
-    buildCmd->add_option("-o,--output", build.outputDir, "output directory (one subdirectory per kernel)");
-    buildCmd->add_option("--emit", build.emit, "what to produce: files (default), ir or mil (to stdout)")
+    buildCmd->add_option("-o,--output", build.outputDir,
+                         "output directory (one subdirectory per kernel)");
+    buildCmd
+        ->add_option("--emit", build.emit,
+                     "what to produce: files (default), ir or mil (to stdout)")
         ->check(CLI::IsMember({"files", "ir", "mil"}));
     buildCmd->add_option("-O", build.optLevel, "optimisation level: 0 or 1 (default 1)")
         ->check(CLI::Range(0, 1));
@@ -117,6 +171,17 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         ->check(CLI::IsMember({"ios16", "ios17", "ios18"}));
     buildCmd->add_flag("--single-weight-file", build.singleWeightFile,
                        "put every weight in weights/weight.bin instead of one file per weight");
+
+    RunArgs runArgs;
+    CLI::Option* seedOption = nullptr;
+    CLI::App* run =
+        app.add_subcommand("run", "run a kernel on .npy inputs and write its outputs as .npy");
+    addRunOptions(*run, runArgs, seedOption);
+
+    CompareArgs compareArgs;
+    CLI::App* compare = app.add_subcommand(
+        "compare", "compare two .npy files: exit 0 when |a - b| <= atol + rtol * |b| everywhere");
+    addCompareOptions(*compare, compareArgs);
 
     try {
         app.parse(argc, argv);
@@ -128,7 +193,15 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 
     try {
         if (check->parsed()) return runCheck(checkArgs, err);
+        if (run->parsed()) {
+            runArgs.randomInputs = seedOption->count() > 0;
+            return runKernelCommand(runArgs, out, err);
+        }
+        if (compare->parsed()) return compareCommand(compareArgs, out);
         return runBuild(buildArgs, build, out, err);
+    } catch (const CompileError& e) {
+        err << e.what();
+        return 1;
     } catch (const Error& e) {
         err << "anec: error: " << e.what() << "\n";
         return 1;

@@ -6,40 +6,64 @@
 #include <sstream>
 
 #include "ir/verifier.hpp"
+#include "mil/parser.hpp"
 
 namespace anec::driver {
 
 Compilation::Compilation(CompileOptions options) : options_(std::move(options)) {}
 
+namespace {
+bool isMilName(const std::filesystem::path& path) { return path.extension() == ".mil"; }
+} // namespace
+
 bool Compilation::loadFile(const std::filesystem::path& path) {
     std::error_code ec;
+    std::filesystem::path source = path;
     if (std::filesystem::is_directory(path, ec)) {
-        diagnostics_.error({}, "'" + path.string() + "' is a directory, not a source file");
-        stage_ = Stage::Failed;
-        return false;
+        source = mil::milFilePath(path);
+        if (!std::filesystem::is_regular_file(source, ec)) {
+            diagnostics_.error({}, "'" + path.string() +
+                                       "' is a directory, not a source file (nor a MIL program "
+                                       "directory with a model.mil)");
+            stage_ = Stage::Failed;
+            return false;
+        }
     }
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(source, std::ios::binary);
     if (!in) {
-        diagnostics_.error({}, "cannot open '" + path.string() + "'");
+        diagnostics_.error({}, "cannot open '" + source.string() + "'");
         stage_ = Stage::Failed;
         return false;
     }
     std::ostringstream text;
     text << in.rdbuf();
-    loadSource(path.string(), text.str());
+    loadSource(source.string(), text.str());
     return true;
 }
 
 void Compilation::loadSource(std::string name, std::string text) {
+    std::filesystem::path path(name);
+    isMil_ = isMilName(path);
+    modelDir_ = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     file_ = sources_.addFile(std::move(name), std::move(text));
     stage_ = Stage::Loaded;
     module_.reset();
 }
 
+std::unique_ptr<ir::Module> Compilation::readMil() {
+    // -D overrides .ane constants; MIL has none, so a define is a mistake worth reporting.
+    if (!options_.frontend.defines.empty()) {
+        diagnostics_.error({}, "-D " + options_.frontend.defines.begin()->first +
+                                   ": MIL input has no constants to override");
+        return nullptr;
+    }
+    return mil::parseMil(file_, modelDir_, diagnostics_);
+}
+
 bool Compilation::check() {
     if (stage_ == Stage::Checked || stage_ == Stage::Optimized) return true;
     if (stage_ != Stage::Loaded) return false;
-    module_ = frontend::compileAne(file_, diagnostics_, options_.frontend);
+    module_ = isMil_ ? readMil() : frontend::compileAne(file_, diagnostics_, options_.frontend);
     if (!module_ || diagnostics_.hasErrors() || !ir::verifyModule(*module_, diagnostics_)) {
         stage_ = Stage::Failed;
         return false;

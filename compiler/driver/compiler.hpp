@@ -1,6 +1,8 @@
 #pragma once
 // The compiler as a library: load a source, check it, run the pass pipeline, emit MIL programs.
-// The anec CLI is a thin layer over this; embedders use it the same way.
+// The anec CLI is a thin layer over this; embedders use it the same way. Sources are .ane files
+// or MIL programs (a .mil file, or a directory holding model.mil), which go through the MIL
+// reader instead of the .ane front end and then through the same checks, passes and emitter.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -24,8 +26,11 @@ class Compilation {
 public:
     explicit Compilation(CompileOptions options = {});
 
-    // Registers the source; an unreadable file is reported as an error (returns false).
+    // Registers the source; an unreadable file is reported as an error (returns false). A path
+    // ending in .mil, or a directory holding model.mil, is read as MIL (BLOBFILE weights relative
+    // to its directory).
     bool loadFile(const std::filesystem::path& path);
+    // A name ending in .mil is MIL text, with weights relative to the name's directory.
     void loadSource(std::string name, std::string text);
 
     // Parses and checks the source and builds the IR. False when there were errors.
@@ -44,10 +49,14 @@ public:
 private:
     enum class Stage { Empty, Loaded, Checked, Optimized, Failed };
 
+    std::unique_ptr<ir::Module> readMil();
+
     CompileOptions options_;
     SourceManager sources_;
     DiagnosticEngine diagnostics_{sources_};
     uint32_t file_ = 0;
+    bool isMil_ = false;
+    std::filesystem::path modelDir_; // MIL: where @model_path points
     Stage stage_ = Stage::Empty;
     std::unique_ptr<ir::Module> module_;
     std::vector<passes::PassResult> passResults_;

@@ -53,7 +53,7 @@ std::string nestingMessage() {
 std::unique_ptr<ast::Program> parseAne(uint32_t file, DiagnosticEngine& diagnostics) {
     size_t errorsBefore = diagnostics.errorCount();
     TokenLocator locator(diagnostics.sources(), file);
-    SyntaxErrorSink sink(diagnostics, locator);
+    SyntaxErrorSink sink(diagnostics, locator, aneSyntaxDialect());
 
     // The ANTLR runtime throws on malformed UTF-8; sanitising keeps one code point per byte.
     std::string text = sanitizeUtf8(diagnostics.sources().text(file));
@@ -63,7 +63,7 @@ std::unique_ptr<ast::Program> parseAne(uint32_t file, DiagnosticEngine& diagnost
     antlr4::CommonTokenStream tokens(&lexer);
     DepthLimitedParser parser(&tokens);
     parser.removeErrorListeners();
-    parser.setErrorHandler(std::make_shared<AneErrorStrategy>(sink));
+    parser.setErrorHandler(std::make_shared<SyntaxErrorStrategy>(sink));
 
     std::unique_ptr<ast::Program> program;
     try {

@@ -255,6 +255,30 @@ Array Array::fromDoubles(DType dtype, std::vector<int64_t> shape, std::span<cons
     return array;
 }
 
+namespace {
+// Reorders column-major (Fortran) element data to row-major: element (i0, ..., in) sits at
+// i0 + s0 * (i1 + s1 * (...)) in the source.
+std::vector<uint8_t> fortranToC(const std::vector<uint8_t>& source, const std::vector<int64_t>& shape,
+                                size_t itemBytes) {
+    std::vector<uint8_t> out(source.size());
+    size_t rank = shape.size();
+    std::vector<int64_t> index(rank, 0);
+    std::vector<int64_t> fortranStride(rank, 1);
+    for (size_t d = 1; d < rank; ++d) fortranStride[d] = fortranStride[d - 1] * shape[d - 1];
+    size_t count = itemBytes == 0 ? 0 : source.size() / itemBytes;
+    for (size_t c = 0; c < count; ++c) {
+        int64_t f = 0;
+        for (size_t d = 0; d < rank; ++d) f += index[d] * fortranStride[d];
+        std::memcpy(out.data() + c * itemBytes, source.data() + static_cast<size_t>(f) * itemBytes, itemBytes);
+        for (size_t d = rank; d-- > 0;) { // advance the row-major multi-index
+            if (++index[d] < shape[d]) break;
+            index[d] = 0;
+        }
+    }
+    return out;
+}
+} // namespace
+
 Expected<Array> parse(std::span<const uint8_t> bytes) {
     if (bytes.size() < kMagicSize + 2 || std::memcmp(bytes.data(), kMagic, kMagicSize) != 0)
         return fail("not a .npy file (bad magic)");
@@ -269,8 +293,6 @@ Expected<Array> parse(std::span<const uint8_t> bytes) {
 
     auto header = HeaderParser(headerText).parse();
     if (!header) return fail("malformed header: " + header.error());
-    if (header->fortranOrder)
-        return fail("Fortran-order arrays are not supported (save in C order)");
     auto dtype = parseDescr(header->descr);
     if (!dtype)
         return fail("unsupported dtype '" + header->descr +
@@ -287,7 +309,9 @@ Expected<Array> parse(std::span<const uint8_t> bytes) {
     if (available > dataSize)
         return fail(std::to_string(available - dataSize) + " unexpected bytes after the data");
     const uint8_t* data = bytes.data() + prefix + headerLength;
-    return Array{*dtype, std::move(header->shape), std::vector<uint8_t>(data, data + dataSize)};
+    std::vector<uint8_t> values(data, data + dataSize);
+    if (header->fortranOrder) values = fortranToC(values, header->shape, itemSize(*dtype));
+    return Array{*dtype, std::move(header->shape), std::move(values)};
 }
 
 Expected<Array> read(const std::string& path) {

@@ -1,5 +1,6 @@
 #pragma once
-// Reading and writing NumPy .npy files (format versions 1, 2 and 3, C order, little-endian
+// Reading and writing NumPy .npy files (format versions 1, 2 and 3, little-endian; Fortran-order
+// arrays are reordered to C order on reading; written in C order;
 // float16/float32/float64/int32/bool). Malformed or truncated input gives an error, never a crash.
 #include <cstdint>
 #include <optional>

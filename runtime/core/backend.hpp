@@ -41,7 +41,8 @@ enum class BackendKind { Auto, Reference, Ane };
 
 // How the reference backend rounds: Fp16Faithful models the ANE (fp32 compute, every fp16 result
 // rounded to fp16); Float64 computes everything in double without rounding, as an "exact"
-// reference to measure the fp16 error against.
+// reference to measure the fp16 error against. In both, a `cast` converts (a cast to fp16 rounds
+// to fp16), and outputs are returned in their declared dtype. See docs/runtime.md.
 enum class Precision { Fp16Faithful, Float64 };
 
 std::unique_ptr<Backend> createReferenceBackend(Precision precision = Precision::Fp16Faithful);

@@ -1,0 +1,36 @@
+#pragma once
+// `anec run` (execute a kernel on .npy inputs) and `anec compare` (two .npy files within a
+// tolerance). Both throw anec::Error (or CompileError) for bad input; the CLI prints it.
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace anec::driver {
+
+struct RunArgs {
+    std::string source; // .ane, .mil, program directory or build output root
+    std::string kernel;
+    std::vector<std::string> defines; // NAME=VALUE
+    std::vector<std::string> inputs;  // NAME=PATH.npy
+    bool randomInputs = false;
+    uint64_t randomSeed = 0;
+    std::string outputDir = ".";
+    std::string backend = "auto"; // auto | reference | ane
+    bool referenceCheck = false;
+};
+
+// Returns the exit status (0: ran and wrote every output).
+int runKernelCommand(const RunArgs& args, std::ostream& out, std::ostream& err);
+
+struct CompareArgs {
+    std::string actual;
+    std::string expected;
+    double atol = 1e-2;
+    double rtol = 1e-2;
+};
+
+// Returns 0 when every element satisfies |a - b| <= atol + rtol * |b|, 1 otherwise.
+int compareCommand(const CompareArgs& args, std::ostream& out);
+
+} // namespace anec::driver

@@ -1,0 +1,60 @@
+#pragma once
+// Shared by the implementation of the public API: conversions between the public and the
+// internal types, and the boundary that turns every exception into an anec::Error.
+//
+// The internal headers come first: they declare the internal anec::Error, which the public
+// header's anec::api::Error would make ambiguous in code parsed after it. Code here names the
+// public one as api::Error and never names the internal one (it is caught as std::exception).
+#include <exception>
+#include <new>
+#include <string>
+#include <utility>
+
+#include "driver/program_loader.hpp"
+#include "ir/types.hpp"
+#include "runtime/core/tensor.hpp"
+
+#include "anec/anec.hpp"
+
+namespace anec::api {
+
+ir::DType toIr(DType dtype);
+// Throws api::Error (Unsupported) for string tensors.
+DType fromIr(ir::DType dtype);
+TensorInfo tensorInfo(const std::string& name, const ir::TensorType& type);
+
+// fp16 / fp32 / fp64 elements through double (stores round to nearest even).
+bool isFloatType(DType dtype);
+double loadFloat(DType dtype, const uint8_t* p);
+void storeFloat(DType dtype, uint8_t* p, double value);
+
+// Gives the implementation access to a Tensor's storage.
+struct TensorAccess {
+    static Tensor make(DType dtype, Shape shape, std::vector<uint8_t> bytes) {
+        Tensor tensor;
+        tensor.dtype_ = dtype;
+        tensor.shape_ = std::move(shape);
+        tensor.bytes_ = std::move(bytes);
+        return tensor;
+    }
+};
+
+// Runs `body`; any exception leaves as api::Error: compile errors as CompileFailed, allocation
+// failures as OutOfMemory, everything else with `code`.
+template <typename Body> auto guarded(ErrorCode code, Body&& body) -> decltype(body()) {
+    try {
+        return body();
+    } catch (const Error&) {
+        throw;
+    } catch (const driver::CompileError& e) {
+        throw Error(ErrorCode::CompileFailed, e.what());
+    } catch (const std::bad_alloc&) {
+        throw Error(ErrorCode::OutOfMemory, "out of memory");
+    } catch (const std::exception& e) {
+        throw Error(code, e.what());
+    } catch (...) {
+        throw Error(ErrorCode::Internal, "unknown exception");
+    }
+}
+
+} // namespace anec::api

@@ -1,0 +1,138 @@
+/* The anec embedding API for C (and Objective-C, Swift, Python ctypes, ...): compile .ane
+ * source or load programs written by `anec build` (or any .mil file), inspect their kernels and
+ * run them. Reference: docs/embedding.md. The C++ API is anec/anec.hpp.
+ *
+ * Conventions:
+ * - Every function that can fail returns an anec_status; ANEC_OK is 0. After a failure,
+ *   anec_last_error() returns the full message (for ANEC_ERROR_COMPILE every diagnostic). The
+ *   message is per thread and stays valid until the next failing call on that thread.
+ * - No function throws or aborts on bad input: NULL pointers, out-of-range indices and wrong
+ *   sizes give ANEC_ERROR_INVALID_ARGUMENT.
+ * - Strings and shapes returned by the library live as long as the program they came from.
+ * - A program may be used from several threads; runs on one program are serialised.
+ */
+#ifndef ANEC_H
+#define ANEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "anec/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum anec_status {
+    ANEC_OK = 0,
+    ANEC_ERROR_INVALID_ARGUMENT = 1, /* bad argument: NULL, unknown/missing input, wrong size */
+    ANEC_ERROR_NOT_FOUND = 2,        /* no such kernel */
+    ANEC_ERROR_COMPILE = 3,          /* the source has errors (see anec_last_error) */
+    ANEC_ERROR_LOAD = 4,             /* a file or directory could not be read or is no program */
+    ANEC_ERROR_UNSUPPORTED = 5,      /* backend unavailable, or it cannot run the kernel */
+    ANEC_ERROR_RUN = 6,              /* the kernel failed while running */
+    ANEC_ERROR_OUT_OF_MEMORY = 7,
+    ANEC_ERROR_INTERNAL = 8 /* a bug in anec */
+} anec_status;
+
+typedef enum anec_dtype {
+    ANEC_DTYPE_BOOL = 0,
+    ANEC_DTYPE_INT8 = 1,
+    ANEC_DTYPE_INT16 = 2,
+    ANEC_DTYPE_INT32 = 3,
+    ANEC_DTYPE_INT64 = 4,
+    ANEC_DTYPE_UINT8 = 5,
+    ANEC_DTYPE_UINT16 = 6,
+    ANEC_DTYPE_UINT32 = 7,
+    ANEC_DTYPE_UINT64 = 8,
+    ANEC_DTYPE_FLOAT16 = 9,
+    ANEC_DTYPE_FLOAT32 = 10,
+    ANEC_DTYPE_FLOAT64 = 11
+} anec_dtype;
+
+typedef enum anec_backend {
+    ANEC_BACKEND_AUTO = 0, /* the ANE where available, else the reference backend */
+    ANEC_BACKEND_REFERENCE = 1,
+    ANEC_BACKEND_ANE = 2
+} anec_backend;
+
+typedef struct anec_program anec_program;
+
+typedef struct anec_tensor_info {
+    const char* name;
+    anec_dtype dtype;
+    size_t rank;
+    const int64_t* shape; /* rank dimensions */
+    size_t element_count;
+    size_t byte_size; /* element_count * anec_dtype_size(dtype) */
+} anec_tensor_info;
+
+/* An input buffer. Float inputs (fp16/fp32) accept ANEC_DTYPE_FLOAT16, _FLOAT32 or _FLOAT64
+ * data (converted, rounding to nearest even); other inputs need their declared dtype. The shape
+ * is the declared one: byte_size must be element_count * anec_dtype_size(dtype). */
+typedef struct anec_input {
+    const char* name;
+    anec_dtype dtype;
+    const void* data;
+    size_t byte_size;
+} anec_input;
+
+/* An output buffer, filled by anec_run. Float outputs can be read as FLOAT16, FLOAT32 or
+ * FLOAT64; other outputs in their declared dtype. Outputs not asked for are discarded. */
+typedef struct anec_output {
+    const char* name;
+    anec_dtype dtype;
+    void* data;
+    size_t byte_size;
+} anec_output;
+
+/* "0.1.0" */
+ANEC_API const char* anec_version(void);
+/* The message of the last failed call on this thread ("" when none failed yet). */
+ANEC_API const char* anec_last_error(void);
+/* "ANEC_OK", "ANEC_ERROR_COMPILE", ... ("unknown status" otherwise). */
+ANEC_API const char* anec_status_name(anec_status status);
+/* "fp16", "fp32", "int32", "bool", ... (NULL for a value outside the enum). */
+ANEC_API const char* anec_dtype_name(anec_dtype dtype);
+/* Bytes per element (0 for a value outside the enum). */
+ANEC_API size_t anec_dtype_size(anec_dtype dtype);
+
+/* Compiles .ane source text. `name` (may be NULL: "source.ane") is the file name shown in
+ * diagnostics; relative npy() paths resolve against its directory. `defines` are
+ * define_count "NAME=VALUE" strings (as -D); opt_level is 0 or 1 (what `anec build` uses). */
+ANEC_API anec_status anec_compile_source(const char* source, const char* name,
+                                         const char* const* defines, size_t define_count,
+                                         int opt_level, anec_program** program);
+/* Compiles a .ane file with defines and opt_level as above. */
+ANEC_API anec_status anec_compile_file(const char* path, const char* const* defines,
+                                       size_t define_count, int opt_level, anec_program** program);
+/* Loads a .mil file, a program directory written by `anec build`, a build output root (one
+ * kernel per subdirectory) or a .ane file (default options). */
+ANEC_API anec_status anec_load(const char* path, anec_program** program);
+/* Frees a program (NULL is allowed). */
+ANEC_API void anec_program_free(anec_program* program);
+/* The backend later runs use (default ANEC_BACKEND_AUTO). */
+ANEC_API anec_status anec_program_set_backend(anec_program* program, anec_backend backend);
+
+ANEC_API size_t anec_kernel_count(const anec_program* program);
+/* NULL when the index is out of range. */
+ANEC_API const char* anec_kernel_name(const anec_program* program, size_t kernel);
+ANEC_API anec_status anec_find_kernel(const anec_program* program, const char* name,
+                                      size_t* kernel);
+ANEC_API size_t anec_input_count(const anec_program* program, size_t kernel);
+ANEC_API size_t anec_output_count(const anec_program* program, size_t kernel);
+ANEC_API anec_status anec_input_info(const anec_program* program, size_t kernel, size_t input,
+                                     anec_tensor_info* info);
+ANEC_API anec_status anec_output_info(const anec_program* program, size_t kernel, size_t output,
+                                      anec_tensor_info* info);
+
+/* Runs `kernel` (NULL: the only kernel) with every declared input exactly once and fills the
+ * given outputs. The first run of a kernel prepares it; later runs reuse it. */
+ANEC_API anec_status anec_run(anec_program* program, const char* kernel, const anec_input* inputs,
+                              size_t input_count, const anec_output* outputs, size_t output_count);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ANEC_H */

@@ -1,0 +1,224 @@
+#pragma once
+// The anec embedding API for C++20: compile .ane source or load programs written by
+// `anec build` (or any .mil file), inspect their kernels, and run them on the CPU reference
+// backend (or the ANE where it is available). Every failure throws anec::Error carrying the full
+// diagnostic text. Reference: docs/embedding.md. The C API is anec/anec.h.
+//
+//     anec::Program program = anec::Program::compile(source);
+//     anec::Kernel kernel = program.prepare("scale");
+//     std::vector<float> x(8, 1.0f);
+//     auto outputs = kernel.run({{"x", anec::TensorView(x, {1, 8})}});
+//     std::vector<float> y = outputs.at("y").toFloats();
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "anec/export.h"
+
+namespace anec {
+// The public types live in the inline namespace anec::api so that they never clash with the
+// compiler's internal anec:: types inside the library; users simply write anec::Program.
+inline namespace api {
+
+enum class DType : int {
+    Bool = 0,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    UInt8,
+    UInt16,
+    UInt32,
+    UInt64,
+    Float16,
+    Float32,
+    Float64,
+};
+
+// The MIL / .ane spelling: "fp16", "fp32", "int32", "bool", ...
+ANEC_API std::string_view dtypeName(DType dtype);
+// Bytes per element (1 for Bool).
+ANEC_API size_t dtypeSize(DType dtype);
+
+using Shape = std::vector<int64_t>;
+// The product of the dimensions (1 for a scalar).
+ANEC_API int64_t elementCount(const Shape& shape);
+
+enum class ErrorCode : int {
+    InvalidArgument = 1, // a bad argument: unknown or missing input, wrong shape or size, ...
+    NotFound = 2,        // no such kernel
+    CompileFailed = 3,   // the source has errors; the message holds every diagnostic
+    LoadFailed = 4,      // a file or directory could not be read or is not a program
+    Unsupported = 5,     // the backend is not available here or cannot run the kernel
+    RunFailed = 6,       // the kernel failed while running
+    OutOfMemory = 7,
+    Internal = 8, // a bug in anec
+};
+
+// Every failure of the API. what() is the complete message: for CompileFailed every
+// diagnostic in clang form (file:line:col: error: ..., source line, caret) and the error count.
+class ANEC_API Error : public std::runtime_error {
+  public:
+    Error(ErrorCode code, const std::string& message);
+    ~Error() override;
+    ErrorCode code() const noexcept { return code_; }
+
+  private:
+    ErrorCode code_;
+};
+
+struct TensorInfo {
+    std::string name;
+    DType dtype = DType::Float32;
+    Shape shape;
+
+    int64_t elementCount() const { return anec::elementCount(shape); }
+    size_t byteSize() const { return static_cast<size_t>(elementCount()) * dtypeSize(dtype); }
+};
+
+struct KernelInfo {
+    std::string name;
+    std::vector<TensorInfo> inputs;  // in declaration order
+    std::vector<TensorInfo> outputs; // in declaration order
+};
+
+// An owned tensor: dtype, shape and row-major little-endian bytes.
+class ANEC_API Tensor {
+  public:
+    Tensor() = default;
+    // Zero-filled.
+    Tensor(DType dtype, Shape shape);
+    // Copies elementCount(shape) * dtypeSize(dtype) bytes from `data`.
+    Tensor(DType dtype, Shape shape, const void* data);
+    // The values rounded to `dtype` (Float16, Float32 or Float64; fp16 rounds to nearest even).
+    // values.size() must equal elementCount(shape).
+    static Tensor fromFloats(std::span<const float> values, Shape shape,
+                             DType dtype = DType::Float32);
+    static Tensor fromFloats(std::initializer_list<float> values, Shape shape,
+                             DType dtype = DType::Float32) {
+        return fromFloats(std::span<const float>(values.begin(), values.size()), std::move(shape),
+                          dtype);
+    }
+
+    DType dtype() const { return dtype_; }
+    const Shape& shape() const { return shape_; }
+    int64_t elementCount() const { return anec::elementCount(shape_); }
+    size_t byteSize() const { return bytes_.size(); }
+    const void* data() const { return bytes_.data(); }
+    void* data() { return bytes_.data(); }
+    // Every element converted to float (any numeric dtype; fp16 exactly, bool as 0 or 1).
+    std::vector<float> toFloats() const;
+    // A copy in another float dtype (fp16, fp32, fp64; rounded to nearest even). Any tensor
+    // converts to its own dtype.
+    Tensor convertedTo(DType dtype) const;
+
+  private:
+    friend struct TensorAccess;
+    DType dtype_ = DType::Float32;
+    Shape shape_{0};
+    std::vector<uint8_t> bytes_;
+};
+
+// A borrowed input: the caller keeps `data` alive during the call. fp16, fp32 and fp64 views
+// feed fp16 and fp32 inputs (converted, rounding to nearest even); other dtypes must match the
+// declared one exactly. The shape must equal the declared shape.
+class TensorView {
+  public:
+    TensorView(const void* data, DType dtype, Shape shape)
+        : data_(data), dtype_(dtype), shape_(std::move(shape)) {}
+    TensorView(std::span<const float> values, Shape shape)
+        : data_(values.data()), dtype_(DType::Float32), shape_(std::move(shape)),
+          floatCount_(static_cast<int64_t>(values.size())) {}
+    TensorView(const Tensor& tensor)
+        : data_(tensor.data()), dtype_(tensor.dtype()), shape_(tensor.shape()) {}
+
+    const void* data() const { return data_; }
+    DType dtype() const { return dtype_; }
+    const Shape& shape() const { return shape_; }
+    // The number of floats of a span view (-1 for other views), checked against the shape.
+    int64_t spanElements() const { return floatCount_; }
+
+  private:
+    const void* data_;
+    DType dtype_;
+    Shape shape_;
+    int64_t floatCount_ = -1;
+};
+
+struct CompileOptions {
+    // Overrides of `const NAME = ...` (-D NAME=VALUE); an undeclared name is a compile error.
+    std::map<std::string, int64_t> defines;
+    // The pass pipeline: 0 (none) or 1 (default; what `anec build` emits).
+    int optLevel = 1;
+};
+
+enum class Backend { Auto, Reference, Ane };
+// Fp16Faithful models the ANE (fp32 compute, every fp16 result rounded to fp16); Float64
+// computes in double as an "exact" reference (reference backend only).
+enum class Precision { Fp16Faithful, Float64 };
+
+struct RunOptions {
+    Backend backend = Backend::Auto; // Auto: the ANE where available, else the reference backend
+    Precision precision = Precision::Fp16Faithful;
+};
+
+// A kernel prepared for execution; run it as often as needed. Copies share the prepared kernel.
+// Calls to run() on one Kernel are serialised (thread-safe, one at a time).
+class ANEC_API Kernel {
+  public:
+    const KernelInfo& info() const;
+    std::string backendName() const;
+    // Every declared input exactly once, by name. Returns every output by name, in its
+    // declared dtype.
+    std::map<std::string, Tensor> run(const std::map<std::string, TensorView>& inputs);
+
+    struct Impl; // opaque, defined inside the library
+
+  private:
+    friend class Program;
+    std::shared_ptr<Impl> impl_;
+};
+
+// A set of kernels, immutable once built; copies are cheap and share it. Thread-safe.
+class ANEC_API Program {
+  public:
+    // Compiles .ane source text. `name` is the file name shown in diagnostics; relative npy()
+    // weight paths resolve against its directory (the current directory by default).
+    static Program compile(std::string_view source, const CompileOptions& options = {},
+                           std::string_view name = "source.ane");
+    // Loads a .ane file (compiled with `options`), a .mil file (its directory is @model_path),
+    // a program directory written by `anec build` (DIR/model.mil) or a build output root (one
+    // kernel per subdirectory, named after it).
+    static Program load(const std::string& path, const CompileOptions& options = {});
+
+    const std::vector<KernelInfo>& kernels() const;
+    // Throws NotFound listing the kernels.
+    const KernelInfo& kernel(std::string_view name) const;
+    // Rendered compiler warnings (usually empty).
+    const std::string& warnings() const;
+
+    // Prepares a kernel; an empty name means the only kernel (an error when there are several).
+    Kernel prepare(std::string_view kernel = {}, const RunOptions& options = {}) const;
+    // prepare(kernel, options).run(inputs), for one-off runs.
+    std::map<std::string, Tensor> run(std::string_view kernel,
+                                      const std::map<std::string, TensorView>& inputs,
+                                      const RunOptions& options = {}) const;
+
+    struct Impl; // opaque, defined inside the library
+
+  private:
+    std::shared_ptr<const Impl> impl_;
+};
+
+// The library version, e.g. "0.1.0".
+ANEC_API std::string_view version();
+
+} // namespace api
+} // namespace anec

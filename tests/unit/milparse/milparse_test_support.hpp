@@ -1,0 +1,131 @@
+#pragma once
+// Helpers of the MIL reader tests: parse MIL text (optionally with weight files in a temp
+// directory), collect diagnostics in brief form, and write MILBlob files.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "ir/ir.hpp"
+#include "mil/blob.hpp"
+#include "mil/emitter.hpp"
+#include "mil/parser.hpp"
+#include "support/diagnostics.hpp"
+
+namespace anec::milparse::test {
+
+inline std::string readFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+inline void writeFile(const std::filesystem::path& path, const std::string& bytes) {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+inline void writeFile(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
+    writeFile(path, std::string(bytes.begin(), bytes.end()));
+}
+
+// A fresh directory under the system temp dir, removed with everything in it at scope exit.
+class TempDir {
+  public:
+    TempDir() {
+        static int counter = 0;
+        path_ = std::filesystem::temp_directory_path() /
+                ("anec-milparse-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        std::filesystem::remove_all(path_);
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+// One MIL text parsed with its diagnostics.
+struct Parsed {
+    Parsed(const std::string& text, const std::filesystem::path& modelDir) : diagnostics(sources) {
+        uint32_t file = sources.addFile("model.mil", text);
+        module = mil::parseMil(file, modelDir, diagnostics);
+    }
+    SourceManager sources;
+    DiagnosticEngine diagnostics;
+    std::unique_ptr<ir::Module> module;
+
+    // Every diagnostic in brief form ("line:col: error: message").
+    std::vector<std::string> messages() const {
+        std::vector<std::string> out;
+        for (const Diagnostic& d : diagnostics.diagnostics())
+            out.push_back(DiagnosticEngine::brief(d));
+        return out;
+    }
+    std::string joined() const {
+        std::string out;
+        for (const std::string& m : messages())
+            out += m + "\n";
+        return out;
+    }
+};
+
+inline std::unique_ptr<Parsed> parse(const std::string& text,
+                                     const std::filesystem::path& modelDir = {}) {
+    return std::make_unique<Parsed>(text, modelDir);
+}
+
+// Parses MIL that must be valid; fails the test with the diagnostics otherwise.
+inline std::unique_ptr<Parsed> parseOk(const std::string& text,
+                                       const std::filesystem::path& modelDir = {}) {
+    auto parsed = parse(text, modelDir);
+    INFO(parsed->joined());
+    REQUIRE(parsed->module != nullptr);
+    REQUIRE(parsed->diagnostics.errorCount() == 0);
+    return parsed;
+}
+
+// The diagnostics of MIL that must be rejected.
+inline std::vector<std::string> errors(const std::string& text,
+                                       const std::filesystem::path& modelDir = {}) {
+    auto parsed = parse(text, modelDir);
+    CHECK(parsed->module == nullptr);
+    return parsed->messages();
+}
+
+// A MIL program around the statements of one function `main<ios18>(params)` returning `returns`.
+inline std::string program(const std::string& params, const std::string& body,
+                           const std::string& returns, const std::string& version = "1.3",
+                           const std::string& opset = "ios18") {
+    return "program(" + version + ")\n{\n    func main<" + opset + ">(" + params + ") {\n" + body +
+           "    } -> (" + returns + ");\n}\n";
+}
+
+inline const ir::Op* findOp(const ir::Kernel& kernel, const std::string& kind, size_t nth = 0) {
+    for (const auto& op : kernel.ops)
+        if (op->kind() == kind && nth-- == 0) return op.get();
+    return nullptr;
+}
+
+inline std::vector<std::string> opKinds(const ir::Kernel& kernel) {
+    std::vector<std::string> kinds;
+    for (const auto& op : kernel.ops)
+        kinds.push_back(op->kind());
+    return kinds;
+}
+
+} // namespace anec::milparse::test
