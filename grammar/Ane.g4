@@ -13,6 +13,7 @@ decl
     | weightDecl
     | fnDecl
     | kernelDecl
+    | fuseDecl
     | ';'
     ;
 
@@ -20,6 +21,8 @@ constDecl  : CONST name=IDENT '=' value=expr ';'? ;
 weightDecl : WEIGHT name=IDENT ':' type '=' source=call ';'? ;
 fnDecl     : FN name=IDENT '(' params=paramList? ')' ('->' returnType=type)? block ;
 kernelDecl : KERNEL name=IDENT '(' inputs=paramList? ')' '->' '(' outputs=paramList? ')' block ;
+// `fuse up, down as ffn`: one program running the listed kernels in order (docs/language.md).
+fuseDecl   : FUSE kernels+=IDENT (',' kernels+=IDENT)* AS name=IDENT ';'? ;
 
 paramList : param (',' param)* ;
 param     : name=IDENT (':' type)? ;
@@ -74,6 +77,8 @@ CONST  : 'const' ;
 WEIGHT : 'weight' ;
 FN     : 'fn' ;
 KERNEL : 'kernel' ;
+FUSE   : 'fuse' ;
+AS     : 'as' ;
 LET    : 'let' ;
 RETURN : 'return' ;
 KW_TRUE  : 'true' ;  // not TRUE: a macro in some system headers

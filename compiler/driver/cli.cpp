@@ -1,5 +1,6 @@
 #include "driver/cli.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include "driver/compiler.hpp"
 #include "driver/program_loader.hpp"
 #include "driver/run_command.hpp"
+#include "driver/stats.hpp"
 #include "ir/printer.hpp"
 #include "mil/output.hpp"
 
@@ -17,6 +19,9 @@
 namespace anec::driver {
 
 namespace {
+
+constexpr const char* kNoPackIoHelp =
+    "keep inputs/outputs separate instead of packing those of equal spatial size into one";
 
 struct CommonArgs {
     std::string input;
@@ -29,7 +34,25 @@ struct BuildArgs {
     std::string opset = "ios18";
     int optLevel = 1;
     bool singleWeightFile = false;
+    std::string passes; // --passes=a,b,c (empty: the -O pipeline)
+    bool printIrAfterAll = false;
+    std::vector<std::string> printIrAfter;
+    bool passStats = false;
+    bool noPackIo = false;
 };
+
+std::vector<std::string> splitPassList(const std::string& list) {
+    std::vector<std::string> names;
+    size_t start = 0;
+    while (start <= list.size()) {
+        size_t comma = std::min(list.find(',', start), list.size());
+        std::string name = list.substr(start, comma - start);
+        if (name.empty()) throw Error("--passes: empty pass name in '" + list + "'");
+        names.push_back(name);
+        start = comma + 1;
+    }
+    return names;
+}
 
 void addCommonOptions(CLI::App& command, CommonArgs& args) {
     command.add_option("file", args.input, "the .ane source file")->required();
@@ -43,10 +66,14 @@ CompileOptions makeOptions(const CommonArgs& common, const BuildArgs& build) {
         options.frontend.defines[name] = value;
     }
     options.optLevel = build.optLevel;
+    options.packIo = !build.noPackIo;
     auto opset = mil::parseOpset(build.opset);
     if (!opset) throw Error("unknown opset '" + build.opset + "' (expected ios16, ios17 or ios18)");
     options.emit.opset = *opset;
     options.emit.singleWeightFile = build.singleWeightFile;
+    if (!build.passes.empty()) options.passes = splitPassList(build.passes);
+    options.printIrAfterAll = build.printIrAfterAll;
+    options.printIrAfter.insert(build.printIrAfter.begin(), build.printIrAfter.end());
     return options;
 }
 
@@ -76,11 +103,18 @@ std::string describeProgram(const mil::Program& program) {
            (program.weightFiles.size() == 1 ? "" : "s") + ", " + std::to_string(bytes) + " bytes)";
 }
 
-int runBuild(const CommonArgs& common, const BuildArgs& build, std::ostream& out,
-             std::ostream& err) {
-    if (build.emit == "files" && build.outputDir.empty())
-        throw Error("build needs an output directory: -o DIR (or --emit=ir|mil to print)");
-    Compilation compilation(makeOptions(common, build));
+void printPassStats(const Compilation& compilation, std::ostream& err) {
+    size_t width = 4;
+    for (const passes::PassResult& result : compilation.passResults())
+        width = std::max(width, result.pass.size());
+    err << "pass statistics (changes per pass, in pipeline order):\n";
+    for (const passes::PassResult& result : compilation.passResults())
+        err << "  " << result.pass << std::string(width - result.pass.size() + 2, ' ')
+            << result.changes << "\n";
+}
+
+int buildWith(Compilation& compilation, const CommonArgs& common, const BuildArgs& build,
+              std::ostream& out, std::ostream& err) {
     if (!compilation.loadFile(common.input)) return finish(compilation, false, err);
     if (build.emit == "ir") {
         bool ok = compilation.optimize();
@@ -99,6 +133,18 @@ int runBuild(const CommonArgs& common, const BuildArgs& build, std::ostream& out
     for (const auto& program : programs)
         out << "wrote " << build.outputDir << "/" << describeProgram(program) << "\n";
     return 0;
+}
+
+int runBuild(const CommonArgs& common, const BuildArgs& build, std::ostream& out,
+             std::ostream& err) {
+    if (build.emit == "files" && build.outputDir.empty())
+        throw Error("build needs an output directory: -o DIR (or --emit=ir|mil to print)");
+    CompileOptions options = makeOptions(common, build);
+    options.irDump = &err;
+    Compilation compilation(options);
+    int status = buildWith(compilation, common, build, out, err);
+    if (build.passStats) printPassStats(compilation, err);
+    return status;
 }
 
 // A seed is an unsigned 64-bit integer; CLI11 alone would wrap "-3" around.
@@ -132,6 +178,7 @@ void addRunOptions(CLI::App& command, RunArgs& args, CLI::Option*& seedOption) {
                        "where to write <output>.npy (default: the current directory)");
     command.add_option("--backend", args.backend, "auto (default), reference or ane")
         ->check(CLI::IsMember({"auto", "reference", "ane"}));
+    command.add_flag("--no-pack-io", args.noPackIo, kNoPackIoHelp);
     command.add_flag("--reference-check", args.referenceCheck,
                      "also run in float64 and print each output's error against it");
 }
@@ -171,6 +218,24 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         ->check(CLI::IsMember({"ios16", "ios17", "ios18"}));
     buildCmd->add_flag("--single-weight-file", build.singleWeightFile,
                        "put every weight in weights/weight.bin instead of one file per weight");
+    buildCmd->add_option("--passes", build.passes,
+                         "run exactly these passes, comma-separated, instead of the -O pipeline");
+    buildCmd->add_flag("--print-ir-after-all", build.printIrAfterAll,
+                       "print the IR to stderr after every pass");
+    buildCmd
+        ->add_option("--print-ir-after", build.printIrAfter,
+                     "print the IR to stderr after each run of pass NAME (repeatable)")
+        ->allow_extra_args(false);
+    buildCmd->add_flag("--no-pack-io", build.noPackIo, kNoPackIoHelp);
+    buildCmd->add_flag("--pass-stats", build.passStats,
+                       "print each pass's change count to stderr after the build");
+
+    CommonArgs statsArgs;
+    CLI::App* statsCmd = app.add_subcommand(
+        "stats", "print per-kernel ops, FLOPs, bytes and dispatches at -O0 and -O1");
+    addCommonOptions(*statsCmd, statsArgs);
+    BuildArgs statsBuild;
+    statsCmd->add_flag("--no-pack-io", statsBuild.noPackIo, kNoPackIoHelp);
 
     RunArgs runArgs;
     CLI::Option* seedOption = nullptr;
@@ -198,6 +263,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
             return runKernelCommand(runArgs, out, err);
         }
         if (compare->parsed()) return compareCommand(compareArgs, out);
+        if (statsCmd->parsed())
+            return statsCommand(statsArgs.input, makeOptions(statsArgs, statsBuild), out, err);
         return runBuild(buildArgs, build, out, err);
     } catch (const CompileError& e) {
         err << e.what();

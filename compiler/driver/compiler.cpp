@@ -3,8 +3,10 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
+#include "ir/printer.hpp"
 #include "ir/verifier.hpp"
 #include "mil/parser.hpp"
 
@@ -75,11 +77,34 @@ bool Compilation::check() {
 bool Compilation::optimize() {
     if (stage_ == Stage::Optimized) return true;
     if (!check()) return false;
-    passes::PassManager pipeline = passes::buildPipeline(options_.optLevel);
-    bool ok = pipeline.run(*module_, diagnostics_);
-    passResults_ = pipeline.results();
+    auto pipeline = makePipeline();
+    if (!pipeline) {
+        diagnostics_.error({}, pipeline.error());
+        stage_ = Stage::Failed;
+        return false;
+    }
+    bool ok = pipeline->run(*module_, diagnostics_);
+    passResults_ = pipeline->results();
     stage_ = ok ? Stage::Optimized : Stage::Failed;
     return ok;
+}
+
+Expected<passes::PassManager> Compilation::makePipeline() const {
+    for (const std::string& name : options_.printIrAfter)
+        if (auto known = passes::checkPassName(name); !known)
+            return fail("--print-ir-after: " + known.error());
+    std::vector<std::string> names = passes::pipelinePassNames(options_.optLevel);
+    if (!options_.packIo) std::erase(names, std::string("pack-io"));
+    auto pipeline = passes::buildPipeline(options_.passes ? *options_.passes : names);
+    if (!pipeline) return pipeline;
+    if (options_.printIrAfterAll || !options_.printIrAfter.empty()) {
+        pipeline->setAfterPass([this](const passes::Pass& pass, const ir::Module& module) {
+            if (!options_.printIrAfterAll && !options_.printIrAfter.count(pass.name())) return;
+            std::ostream& out = options_.irDump ? *options_.irDump : std::cerr;
+            out << "// IR after " << pass.name() << "\n" << ir::printModule(module);
+        });
+    }
+    return pipeline;
 }
 
 std::vector<mil::Program> Compilation::emit() {

@@ -5,6 +5,9 @@
 // reader instead of the .ane front end and then through the same checks, passes and emitter.
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,17 @@ namespace anec::driver {
 struct CompileOptions {
     frontend::Options frontend;
     int optLevel = 1;
+    // -O1 packs inputs/outputs of equal spatial size into one tensor each (pack-io); false
+    // (--no-pack-io) leaves them separate. -O0 never packs.
+    bool packIo = true;
+    // When set, exactly these passes run (in order, after IR generation) instead of the
+    // optLevel pipeline; an unknown name is an error listing the known passes.
+    std::optional<std::vector<std::string>> passes;
+    // Print the IR after every pass, or after the passes named here (each time one runs), to
+    // irDump (std::cerr when null), each dump headed `// IR after <pass>`.
+    bool printIrAfterAll = false;
+    std::set<std::string> printIrAfter;
+    std::ostream* irDump = nullptr;
     mil::EmitOptions emit;
 };
 
@@ -50,6 +64,8 @@ private:
     enum class Stage { Empty, Loaded, Checked, Optimized, Failed };
 
     std::unique_ptr<ir::Module> readMil();
+    // The passes to run: options.passes or the optLevel pipeline, with the IR printing hooked in.
+    Expected<passes::PassManager> makePipeline() const;
 
     CompileOptions options_;
     SourceManager sources_;

@@ -130,6 +130,7 @@ LoadedProgram compileSource(const std::string& name, const std::string& text,
     CompileOptions compileOptions;
     compileOptions.frontend.defines = options.defines;
     compileOptions.optLevel = options.optLevel;
+    compileOptions.packIo = options.packIo;
     auto compilation = std::make_shared<Compilation>(compileOptions);
     compilation->loadSource(name, text);
     compileLoaded(compilation, /*optimize=*/true);
@@ -143,6 +144,7 @@ LoadedProgram loadProgram(const fs::path& path, const LoadOptions& options,
         CompileOptions compileOptions;
         compileOptions.frontend.defines = options.defines;
         compileOptions.optLevel = options.optLevel;
+        compileOptions.packIo = options.packIo;
         auto compilation = std::make_shared<Compilation>(compileOptions);
         if (!compilation->loadFile(path)) throwCompileError(*compilation);
         compileLoaded(compilation, /*optimize=*/true);

@@ -18,6 +18,7 @@ struct LoadOptions {
     // -D NAME=VALUE and the pass pipeline level; they apply to .ane sources only.
     std::map<std::string, int64_t> defines;
     int optLevel = 1;
+    bool packIo = true; // CompileOptions::packIo
 };
 
 // One runnable kernel. `name` is what users select it by: the kernel name of a .ane source,

@@ -47,6 +47,7 @@ runtime::BackendKind parseBackendKind(const std::string& name) {
 
 LoadOptions loadOptions(const RunArgs& args) {
     LoadOptions options;
+    options.packIo = !args.noPackIo;
     for (const std::string& define : args.defines) {
         auto [name, value] = parseDefine(define);
         options.defines[name] = value;
@@ -68,8 +69,8 @@ LoadedProgram loadForRun(const RunArgs& args) {
 
 std::vector<std::string> inputNames(const ir::Kernel& kernel) {
     std::vector<std::string> names;
-    for (const auto& input : kernel.inputs)
-        names.push_back(input->name);
+    for (const ir::InterfaceTensor& input : ir::interfaceInputs(kernel))
+        names.push_back(input.name);
     return names;
 }
 
@@ -93,8 +94,10 @@ std::map<std::string, runtime::Tensor> resolveInputs(const LoadedKernel& loaded,
 
     std::map<std::string, runtime::Tensor> tensors;
     std::vector<std::string> missing;
-    for (size_t index = 0; index < kernel.inputs.size(); ++index) {
-        const ir::Value& input = *kernel.inputs[index];
+    // The original named inputs, also where the compiler packed them (ir/packing.hpp).
+    std::vector<ir::InterfaceTensor> interface = ir::interfaceInputs(kernel);
+    for (size_t index = 0; index < interface.size(); ++index) {
+        const ir::InterfaceTensor& input = interface[index];
         auto file = std::find_if(files.begin(), files.end(),
                                  [&](const InputFile& f) { return f.name == input.name; });
         if (file != files.end()) {
@@ -181,7 +184,7 @@ void referenceCheck(const LoadedKernel& loaded,
     std::unique_ptr<runtime::Executable> executable =
         backend->prepare(loaded.module, loaded.kernelName);
     std::map<std::string, runtime::Tensor> reference = executable->run(viewsOf(inputs));
-    for (const ir::KernelOutput& output : loaded.kernel().outputs) {
+    for (const ir::InterfaceTensor& output : ir::interfaceOutputs(loaded.kernel())) {
         const runtime::Tensor& expected = outputTensor(reference, output.name, "float64 reference");
         Difference d = compareValues(tensorValues(outputTensor(outputs, output.name, backendName)),
                                      tensorValues(expected), 0, 0);
@@ -223,7 +226,7 @@ int runKernelCommand(const RunArgs& args, std::ostream& out, std::ostream& err) 
         backend->prepare(loaded.module, loaded.kernelName);
     std::map<std::string, runtime::Tensor> outputs = executable->run(viewsOf(inputs));
     out << "ran " << loaded.name << " on the " << backend->name() << " backend\n";
-    for (const ir::KernelOutput& output : loaded.kernel().outputs)
+    for (const ir::InterfaceTensor& output : ir::interfaceOutputs(loaded.kernel()))
         writeOutput(outputDir, output.name, outputTensor(outputs, output.name, backend->name()),
                     out);
     if (args.referenceCheck) referenceCheck(loaded, inputs, outputs, backend->name(), out);

@@ -18,6 +18,7 @@ struct RunArgs {
     std::string outputDir = ".";
     std::string backend = "auto"; // auto | reference | ane
     bool referenceCheck = false;
+    bool noPackIo = false; // .ane sources: do not pack inputs/outputs (pack-io)
 };
 
 // Returns the exit status (0: ran and wrote every output).

@@ -15,58 +15,6 @@ namespace anec::driver {
 
 namespace {
 
-template <typename T> T load(const uint8_t* p) {
-    T value;
-    std::memcpy(&value, p, sizeof(T));
-    return value;
-}
-
-template <typename T> void store(uint8_t* p, T value) {
-    std::memcpy(p, &value, sizeof(T));
-}
-
-double readElement(ir::DType dtype, const uint8_t* p) {
-    switch (dtype) {
-    case ir::DType::Bool:
-        return *p != 0 ? 1.0 : 0.0;
-    case ir::DType::Int8:
-        return load<int8_t>(p);
-    case ir::DType::Int16:
-        return load<int16_t>(p);
-    case ir::DType::Int32:
-        return load<int32_t>(p);
-    case ir::DType::Int64:
-        return static_cast<double>(load<int64_t>(p));
-    case ir::DType::UInt8:
-        return *p;
-    case ir::DType::UInt16:
-        return load<uint16_t>(p);
-    case ir::DType::UInt32:
-        return load<uint32_t>(p);
-    case ir::DType::UInt64:
-        return static_cast<double>(load<uint64_t>(p));
-    case ir::DType::Fp16:
-        return halfToFloat(load<uint16_t>(p));
-    case ir::DType::Fp32:
-        return load<float>(p);
-    case ir::DType::Fp64:
-        return load<double>(p);
-    case ir::DType::String:
-        break;
-    }
-    throw Error("string tensors hold no numbers");
-}
-
-// Rounds a double to a float tensor element (nearest even).
-void writeFloatElement(ir::DType dtype, uint8_t* p, double value) {
-    if (dtype == ir::DType::Fp16)
-        store(p, doubleToHalf(value));
-    else if (dtype == ir::DType::Fp32)
-        store(p, static_cast<float>(value));
-    else
-        store(p, value);
-}
-
 std::optional<npy::DType> npyDType(ir::DType dtype) {
     switch (dtype) {
     case ir::DType::Fp16:
@@ -117,7 +65,7 @@ runtime::Tensor tensorFromNpy(const npy::Array& array, const ir::TensorType& typ
     uint8_t* out = tensor.bytes().data();
     size_t size = ir::dtypeSize(type.dtype);
     for (int64_t i = 0; i < array.numElements(); ++i)
-        writeFloatElement(type.dtype, out + static_cast<size_t>(i) * size, array.at(i));
+        ir::storeElement(type.dtype, out + static_cast<size_t>(i) * size, array.at(i));
     return tensor;
 }
 
@@ -141,7 +89,7 @@ std::vector<double> tensorValues(const runtime::Tensor& tensor) {
     std::vector<double> values(count);
     const uint8_t* bytes = tensor.bytes().data();
     for (size_t i = 0; i < count; ++i)
-        values[i] = readElement(dtype, bytes + i * size);
+        values[i] = ir::loadElement(dtype, bytes + i * size);
     return values;
 }
 
@@ -154,9 +102,9 @@ runtime::Tensor randomTensor(const ir::TensorType& type, uint64_t seed) {
         double value = frontend::uniformSigned(generator.next(), 1.0);
         uint8_t* p = out + static_cast<size_t>(i) * size;
         if (ir::isFloat(type.dtype))
-            writeFloatElement(type.dtype, p, value);
+            ir::storeElement(type.dtype, p, value);
         else if (type.dtype == ir::DType::Int32)
-            store(p, static_cast<int32_t>(std::floor(value)));
+            ir::storeElement(type.dtype, p, std::floor(value));
         else if (type.dtype == ir::DType::Bool)
             *p = value >= 0 ? 1 : 0;
         else

@@ -155,7 +155,15 @@ struct KernelDecl {
     std::vector<Stmt> body;
 };
 
-using Decl = std::variant<ConstDecl, WeightDecl, FnDecl, KernelDecl>;
+// fuse k1, k2, ... as NAME                (one ANE program running the kernels in order; the
+// outputs of earlier kernels feed the same-named inputs of later ones inside it)
+struct FuseDecl {
+    std::string name;
+    SourceLoc loc;                // the fused name
+    std::vector<Binding> kernels; // in the order they run
+};
+
+using Decl = std::variant<ConstDecl, WeightDecl, FnDecl, KernelDecl, FuseDecl>;
 
 struct Program {
     uint32_t file = 0;       // SourceManager id of the .ane file

@@ -41,6 +41,7 @@ class AstBuilder {
     ast::WeightDecl weightDecl(AneParser::WeightDeclContext& ctx);
     ast::FnDecl fnDecl(AneParser::FnDeclContext& ctx);
     ast::KernelDecl kernelDecl(AneParser::KernelDeclContext& ctx);
+    ast::FuseDecl fuseDecl(AneParser::FuseDeclContext& ctx);
     std::vector<ast::Param> params(AneParser::ParamListContext* ctx);
     std::vector<ast::Param> kernelParams(AneParser::ParamListContext* ctx, const char* role);
     ast::TypeExpr type(AneParser::TypeContext& ctx);
@@ -87,6 +88,8 @@ std::unique_ptr<ast::Program> AstBuilder::program(AneParser::ProgramContext& tre
             program->decls.emplace_back(fnDecl(*f));
         else if (auto* k = decl->kernelDecl())
             program->decls.emplace_back(kernelDecl(*k));
+        else if (auto* u = decl->fuseDecl())
+            program->decls.emplace_back(fuseDecl(*u));
         // otherwise a stray ';'
     }
     return program;
@@ -122,6 +125,15 @@ ast::KernelDecl AstBuilder::kernelDecl(AneParser::KernelDeclContext& ctx) {
     decl.inputs = kernelParams(ctx.inputs, "input");
     decl.outputs = kernelParams(ctx.outputs, "output");
     decl.body = block(*ctx.block());
+    return decl;
+}
+
+ast::FuseDecl AstBuilder::fuseDecl(AneParser::FuseDeclContext& ctx) {
+    ast::FuseDecl decl;
+    decl.name = text(ctx.name);
+    decl.loc = loc(ctx.name);
+    for (antlr4::Token* kernel : ctx.kernels)
+        decl.kernels.push_back({text(kernel), loc(kernel)});
     return decl;
 }
 

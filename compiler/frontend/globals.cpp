@@ -91,6 +91,10 @@ struct GlobalCollector {
         if (defineGlobal(globals, reporter, decl.name, decl.loc, true))
             globals.kernels[decl.name] = &decl;
     }
+    void operator()(const ast::FuseDecl& decl) {
+        if (defineGlobal(globals, reporter, decl.name, decl.loc, true))
+            globals.fusions[decl.name] = &decl;
+    }
 };
 } // namespace
 

@@ -52,6 +52,8 @@ std::unique_ptr<ir::Module> lower(const ast::Program& program, DiagnosticEngine&
             reporter.error(kernel->loc, "kernel '" + kernel->name +
                                             "' could not be lowered (incomplete syntax tree)");
     }
+    lowerFusions(program, globals, evaluator, reporter, *module,
+                 diagnostics.errorCount() == errorsBefore);
     for (const ast::Decl& decl : program.decls)
         if (const auto* fn = std::get_if<ast::FnDecl>(&decl); fn && !inlinedFns.count(fn))
             checkUnusedFunction(*fn, globals, reporter);

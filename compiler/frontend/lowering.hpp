@@ -85,6 +85,11 @@ std::unique_ptr<ir::Kernel> lowerKernel(const ast::KernelDecl& decl, Globals& gl
                                         std::set<const ast::FnDecl*>& inlinedFns);
 
 // Reports undeclared names in a function that no kernel calls (its body is otherwise unchecked).
+// Checks every `fuse` declaration and appends the fused kernels to the module (after the
+// kernels, in source order). With !kernelsValid only the checks run.
+void lowerFusions(const ast::Program& program, Globals& globals, ConstEvaluator& evaluator,
+                  Reporter& reporter, ir::Module& module, bool kernelsValid);
+
 void checkUnusedFunction(const ast::FnDecl& fn, const Globals& globals, Reporter& reporter);
 
 } // namespace anec::frontend

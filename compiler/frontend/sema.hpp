@@ -100,6 +100,7 @@ struct Globals {
     std::map<std::string, WeightEntry> weights;
     std::map<std::string, const ast::FnDecl*> fns;
     std::map<std::string, const ast::KernelDecl*> kernels;
+    std::map<std::string, const ast::FuseDecl*> fusions;
     std::map<std::string, SourceLoc> definitions; // all of the above, for redefinition checks
 
     bool defines(const std::string& name) const { return definitions.count(name) != 0; }

@@ -5,6 +5,7 @@
 // recovery can cascade, so only the first error of each scope (a statement, a declaration) is
 // reported.
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,6 +22,17 @@
 namespace anec::frontend {
 
 enum class LexicalError { None, BadCharacter, UnterminatedString, UnterminatedComment };
+
+// Token-set helpers for the dialects' "expected ..." wording.
+inline bool containsAll(const std::set<size_t>& set, std::initializer_list<size_t> types) {
+    for (size_t t : types)
+        if (!set.count(t)) return false;
+    return true;
+}
+inline void eraseAll(std::set<size_t>& set, std::initializer_list<size_t> types) {
+    for (size_t t : types)
+        set.erase(t);
+}
 
 // What one grammar's tokens and rules mean for error reporting.
 class SyntaxDialect {

@@ -11,14 +11,6 @@ using grammar::AneParser;
 
 namespace {
 
-bool containsAll(const std::set<size_t>& set, std::initializer_list<size_t> types) {
-    return std::all_of(types.begin(), types.end(), [&](size_t t) { return set.count(t) > 0; });
-}
-
-void eraseAll(std::set<size_t>& set, std::initializer_list<size_t> types) {
-    for (size_t t : types)
-        set.erase(t);
-}
 
 std::string symbolName(size_t type, const antlr4::dfa::Vocabulary& vocabulary) {
     switch (type) {
@@ -44,6 +36,7 @@ bool startsFresh(size_t type) {
     case AneParser::WEIGHT:
     case AneParser::FN:
     case AneParser::KERNEL:
+    case AneParser::FUSE:
     case AneParser::LET:
     case AneParser::RETURN:
         return true;
@@ -58,6 +51,8 @@ bool isReservedWord(size_t type) {
     case AneParser::WEIGHT:
     case AneParser::FN:
     case AneParser::KERNEL:
+    case AneParser::FUSE:
+    case AneParser::AS:
     case AneParser::LET:
     case AneParser::RETURN:
     case AneParser::KW_TRUE:
@@ -135,11 +130,11 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected,
             remaining.insert(static_cast<size_t>(type));
 
     std::vector<std::string> items;
-    if (containsAll(remaining,
-                    {AneParser::CONST, AneParser::WEIGHT, AneParser::FN, AneParser::KERNEL})) {
-        items.push_back("a declaration (const, weight, fn or kernel)");
+    if (containsAll(remaining, {AneParser::CONST, AneParser::WEIGHT, AneParser::FN,
+                                AneParser::KERNEL, AneParser::FUSE})) {
+        items.push_back("a declaration (const, weight, fn, kernel or fuse)");
         eraseAll(remaining, {AneParser::CONST, AneParser::WEIGHT, AneParser::FN, AneParser::KERNEL,
-                             AneParser::SEMI, antlr4::Token::EOF});
+                             AneParser::FUSE, AneParser::SEMI, antlr4::Token::EOF});
     }
     if (containsAll(remaining, {AneParser::LET, AneParser::RETURN})) {
         items.push_back("a statement");

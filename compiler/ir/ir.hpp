@@ -8,6 +8,7 @@
 
 #include "ir/attributes.hpp"
 #include "ir/const_data.hpp"
+#include "ir/packing.hpp"
 #include "ir/types.hpp"
 #include "support/diagnostics.hpp"
 
@@ -74,6 +75,8 @@ public:
     std::vector<std::unique_ptr<Value>> inputs;
     std::list<std::unique_ptr<Op>> ops; // in a valid execution order
     std::vector<KernelOutput> outputs;   // in declaration order
+    // Inputs/outputs packed into one tensor each (pack-io pass); empty when nothing is packed.
+    std::vector<PackedIo> packing;
 
     Value* addInput(std::string inputName, TensorType type);
     Op* append(std::unique_ptr<Op> op);

@@ -58,6 +58,21 @@ void printOp(const Op& op, ValueNamer& namer, std::string& out) {
     for (size_t i = 0; i < op.results.size(); ++i) out += (i ? ", " : "") + op.result(i)->type.str();
     out += "\n";
 }
+// `  packed input packed_in = [a: fp16[1,64,1,32] @0, b: fp16[1,16,1,32] @64]`: the original
+// tensors inside each packed input/output and their first channel.
+void printPacking(const Kernel& kernel, std::string& out) {
+    for (const PackedIo& packed : kernel.packing) {
+        out += std::string("  packed ") +
+               (packed.direction == PackedIo::Direction::Input ? "input " : "output ") +
+               packed.name + " = [";
+        for (size_t i = 0; i < packed.members.size(); ++i) {
+            const PackedMember& member = packed.members[i];
+            out += (i ? ", " : "") + member.name + ": " + member.type.str() + " @" +
+                   std::to_string(member.channelOffset);
+        }
+        out += "]\n";
+    }
+}
 } // namespace
 
 std::string printKernel(const Kernel& kernel) {
@@ -72,6 +87,7 @@ std::string printKernel(const Kernel& kernel) {
                (output.value ? output.value->type.str() : std::string("<unset>"));
     }
     out += ") {\n";
+    printPacking(kernel, out);
     for (const auto& op : kernel.ops) printOp(*op, namer, out);
     out += "  return ";
     for (size_t i = 0; i < kernel.outputs.size(); ++i) {

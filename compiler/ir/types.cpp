@@ -1,6 +1,10 @@
 #include "ir/types.hpp"
 
+#include "support/fp16.hpp"
+
 #include <array>
+#include <cstring>
+#include <stdexcept>
 #include <utility>
 
 namespace anec::ir {
@@ -99,6 +103,52 @@ std::optional<size_t> normalizeAxis(int64_t axis, size_t rank) {
     int64_t r = static_cast<int64_t>(rank);
     if (axis < -r || axis >= r) return std::nullopt;
     return static_cast<size_t>(axis < 0 ? axis + r : axis);
+}
+
+namespace {
+template <typename T> T load(const uint8_t* p) {
+    T value;
+    std::memcpy(&value, p, sizeof(T));
+    return value;
+}
+template <typename T> void store(uint8_t* p, T value) { std::memcpy(p, &value, sizeof(T)); }
+} // namespace
+
+double loadElement(DType dtype, const uint8_t* p) {
+    switch (dtype) {
+    case DType::Bool: return load<uint8_t>(p) != 0;
+    case DType::Int8: return load<int8_t>(p);
+    case DType::Int16: return load<int16_t>(p);
+    case DType::Int32: return load<int32_t>(p);
+    case DType::Int64: return static_cast<double>(load<int64_t>(p));
+    case DType::UInt8: return load<uint8_t>(p);
+    case DType::UInt16: return load<uint16_t>(p);
+    case DType::UInt32: return load<uint32_t>(p);
+    case DType::UInt64: return static_cast<double>(load<uint64_t>(p));
+    case DType::Fp16: return halfToFloat(load<uint16_t>(p));
+    case DType::Fp32: return load<float>(p);
+    case DType::Fp64: return load<double>(p);
+    case DType::String: break;
+    }
+    throw std::logic_error("string tensors have no numeric elements");
+}
+
+void storeElement(DType dtype, uint8_t* p, double v) {
+    switch (dtype) {
+    case DType::Bool: store<uint8_t>(p, v != 0.0); break;
+    case DType::Int8: store<int8_t>(p, static_cast<int8_t>(v)); break;
+    case DType::Int16: store<int16_t>(p, static_cast<int16_t>(v)); break;
+    case DType::Int32: store<int32_t>(p, static_cast<int32_t>(v)); break;
+    case DType::Int64: store<int64_t>(p, static_cast<int64_t>(v)); break;
+    case DType::UInt8: store<uint8_t>(p, static_cast<uint8_t>(v)); break;
+    case DType::UInt16: store<uint16_t>(p, static_cast<uint16_t>(v)); break;
+    case DType::UInt32: store<uint32_t>(p, static_cast<uint32_t>(v)); break;
+    case DType::UInt64: store<uint64_t>(p, static_cast<uint64_t>(v)); break;
+    case DType::Fp16: store<uint16_t>(p, doubleToHalf(v)); break;
+    case DType::Fp32: store<float>(p, static_cast<float>(v)); break;
+    case DType::Fp64: store<double>(p, v); break;
+    case DType::String: throw std::logic_error("string tensors have no numeric elements");
+    }
 }
 
 } // namespace anec::ir

@@ -58,6 +58,13 @@ struct TensorType {
 // numpy broadcasting of two shapes; nullopt when they are incompatible.
 std::optional<Shape> broadcastShapes(const Shape& a, const Shape& b);
 
+// One element of a tensor of `dtype` at `p` (little-endian), converted to double: exact for
+// fp16/fp32 and for integers up to 2^53. Throws std::logic_error for strings.
+double loadElement(DType dtype, const uint8_t* p);
+// Stores `value` as one element of `dtype`: floats round to nearest even (fp16 via
+// doubleToHalf), integers truncate like a C++ cast, bool is value != 0.
+void storeElement(DType dtype, uint8_t* p, double value);
+
 // Normalises a possibly negative axis for a tensor of the given rank; nullopt when out of range.
 std::optional<size_t> normalizeAxis(int64_t axis, size_t rank);
 

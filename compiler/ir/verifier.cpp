@@ -30,6 +30,7 @@ public:
                 error(output.loc, "output '" + output.name + "' refers to a value not defined in the kernel");
         }
         if (kernel_.outputs.empty()) error(kernel_.loc, "kernel '" + kernel_.name + "' has no outputs");
+        for (const std::string& problem : packingProblems(kernel_)) error(kernel_.loc, problem);
         return ok_;
     }
 

@@ -276,11 +276,36 @@ class ProgramEmitter {
         for (size_t i = 0; i < kernel_.outputs.size(); ++i)
             outputs.push_back(
                 tensorJson(kernel_.outputs[i].name, kernel_.outputs[i].value->type, i));
-        return {{"kernel", kernel_.name},
-                {"opset", std::string(opsetName(options_.opset))},
-                {"inputs", inBindingOrder(std::move(inputs))},
-                {"outputs", inBindingOrder(std::move(outputs))},
-                {"weights", nlohmann::json(weights_)}};
+        nlohmann::json description = {{"kernel", kernel_.name},
+                                      {"opset", std::string(opsetName(options_.opset))},
+                                      {"inputs", inBindingOrder(std::move(inputs))},
+                                      {"outputs", inBindingOrder(std::move(outputs))},
+                                      {"weights", nlohmann::json(weights_)}};
+        if (!kernel_.packing.empty()) description["packing"] = packingJson();
+        return description;
+    }
+
+    // {"packed_in": [{"name", "dtype", "shape", "channel_offset", "channels", "byte_offset",
+    // "index"}, ...], ...}: the original tensors inside each packed input/output.
+    nlohmann::json packingJson() const {
+        nlohmann::json packing = nlohmann::json::object();
+        for (const ir::PackedIo& packed : kernel_.packing) {
+            nlohmann::json members = nlohmann::json::array();
+            for (const ir::PackedMember& member : packed.members) {
+                const ir::Shape& shape = member.type.shape;
+                int64_t channelBytes = shape.size() == 4 ? shape[2] * shape[3] : 0;
+                channelBytes *= static_cast<int64_t>(ir::dtypeSize(member.type.dtype));
+                members.push_back({{"name", member.name},
+                                   {"dtype", std::string(ir::dtypeName(member.type.dtype))},
+                                   {"shape", shapeJson(member.type)},
+                                   {"channel_offset", member.channelOffset},
+                                   {"channels", shape.size() == 4 ? shape[1] : 0},
+                                   {"byte_offset", member.channelOffset * channelBytes},
+                                   {"index", member.index}});
+            }
+            packing[packed.name] = std::move(members);
+        }
+        return packing;
     }
 
     const ir::Kernel& kernel_;

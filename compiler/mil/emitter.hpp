@@ -38,6 +38,10 @@ struct Program {
     // {"name","dtype","shape","bytes","index"} listed in ANE binding order, which is the byte-wise
     // alphabetical order of the MIL names; "index" is the declaration position. Weights are
     // {"name","path","offset","dtype","shape","bytes"} with the BLOBFILE path and metadata offset.
+    // A kernel with packed I/O (ir::Kernel::packing) lists the packed tensors as its inputs and
+    // outputs and adds "packing": {packed name: [{"name","dtype","shape","channel_offset",
+    // "channels","byte_offset","index"}, ...]} (the original tensors, "index" their declaration
+    // position; docs/passes.md).
     nlohmann::json description;
 };
 

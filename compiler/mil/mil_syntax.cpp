@@ -16,16 +16,11 @@ namespace anec::mil {
 
 using grammar::MilParser;
 
+using frontend::containsAll;
+using frontend::eraseAll;
+
 namespace {
 
-bool containsAll(const std::set<size_t>& set, std::initializer_list<size_t> types) {
-    return std::all_of(types.begin(), types.end(), [&](size_t t) { return set.count(t) > 0; });
-}
-
-void eraseAll(std::set<size_t>& set, std::initializer_list<size_t> types) {
-    for (size_t t : types)
-        set.erase(t);
-}
 
 bool isKeyword(size_t type) {
     switch (type) {

@@ -26,23 +26,90 @@ bool isKernelName(const std::string& name) {
     });
 }
 
-// The kernel name a program.json written by `anec build` records (MIL always calls the function
-// `main`); empty when there is none.
-std::string describedKernelName(const fs::path& modelDir, DiagnosticEngine& diagnostics) {
+// program.json as written by `anec build`, when the model directory has one.
+nlohmann::json readDescription(const fs::path& modelDir) {
     if (modelDir.empty()) return {};
     fs::path description = modelDir / kDescriptionFile;
     std::error_code ec;
     if (!fs::is_regular_file(description, ec)) return {};
     std::ifstream in(description, std::ios::binary);
     nlohmann::json json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    return json.is_discarded() ? nlohmann::json("invalid") : json;
+}
+
+// The kernel name the description records (MIL always calls the function `main`); empty when
+// there is none.
+std::string describedKernelName(const nlohmann::json& json, const fs::path& modelDir,
+                                DiagnosticEngine& diagnostics) {
     auto kernel = json.is_object() ? json.find("kernel") : json.end();
-    if (json.is_discarded() || !json.is_object() || kernel == json.end() || !kernel->is_string() ||
+    if (!json.is_object() || kernel == json.end() || !kernel->is_string() ||
         !isKernelName(kernel->get<std::string>())) {
-        diagnostics.warning({}, "ignoring '" + description.string() +
+        diagnostics.warning({}, "ignoring '" + (modelDir / kDescriptionFile).string() +
                                     "': it does not name the kernel (\"kernel\": \"name\")");
         return {};
     }
     return kernel->get<std::string>();
+}
+
+// One original tensor of a "packing" entry; throws anec::Error on a malformed one.
+ir::PackedMember packedMember(const nlohmann::json& json) {
+    auto field = [&](const char* key) -> const nlohmann::json& {
+        if (!json.is_object() || !json.contains(key))
+            throw Error(std::string("a member has no \"") + key + "\"");
+        return json.at(key);
+    };
+    const nlohmann::json& name = field("name");
+    if (!name.is_string()) throw Error("a member's \"name\" is not a string");
+    ir::PackedMember member;
+    member.name = name.get<std::string>();
+    std::string what = "member '" + member.name + "': ";
+    const nlohmann::json& dtype = field("dtype");
+    auto parsed = dtype.is_string() ? ir::parseDType(dtype.get<std::string>()) : std::nullopt;
+    if (!parsed) throw Error(what + "\"dtype\" is not a dtype name");
+    member.type.dtype = *parsed;
+    const nlohmann::json& shape = field("shape");
+    if (!shape.is_array()) throw Error(what + "\"shape\" is not a list");
+    for (const nlohmann::json& dim : shape) {
+        if (!dim.is_number_integer()) throw Error(what + "\"shape\" holds a non-integer");
+        member.type.shape.push_back(dim.get<int64_t>());
+    }
+    const nlohmann::json& offset = field("channel_offset");
+    const nlohmann::json& index = field("index");
+    if (!offset.is_number_integer() || !index.is_number_unsigned())
+        throw Error(what + "\"channel_offset\" and \"index\" must be non-negative integers");
+    member.channelOffset = offset.get<int64_t>();
+    member.index = index.get<size_t>();
+    return member;
+}
+
+// The description's "packing" (pack-io), attached to the kernel: each packed name is one of
+// the kernel's inputs or outputs. The IR verifier checks the layout against the kernel.
+void readPacking(const nlohmann::json& json, const fs::path& modelDir, ir::Kernel& kernel,
+                 DiagnosticEngine& diagnostics) {
+    auto packing = json.is_object() ? json.find("packing") : json.end();
+    if (packing == json.end()) return;
+    std::string where = "'" + (modelDir / kDescriptionFile).string() + "': \"packing\": ";
+    try {
+        if (!packing->is_object()) throw Error("not an object");
+        for (const auto& [name, members] : packing->items()) {
+            ir::PackedIo packed;
+            packed.name = name;
+            bool input = std::any_of(kernel.inputs.begin(), kernel.inputs.end(),
+                                     [&](const auto& value) { return value->name == name; });
+            bool output =
+                std::any_of(kernel.outputs.begin(), kernel.outputs.end(),
+                            [&](const ir::KernelOutput& out) { return out.name == name; });
+            if (!input && !output) throw Error("'" + name + "' is no input or output of main");
+            packed.direction =
+                input ? ir::PackedIo::Direction::Input : ir::PackedIo::Direction::Output;
+            if (!members.is_array()) throw Error("'" + name + "' is not a list of members");
+            for (const nlohmann::json& member : members)
+                packed.members.push_back(packedMember(member));
+            kernel.packing.push_back(std::move(packed));
+        }
+    } catch (const Error& e) {
+        diagnostics.error({}, where + e.what());
+    }
 }
 } // namespace
 
@@ -52,9 +119,17 @@ std::unique_ptr<ir::Module> parseMil(uint32_t file, const fs::path& modelDir,
     if (!program) return nullptr;
     std::unique_ptr<ir::Module> module = lowerMil(*program, modelDir, diagnostics);
     if (!module) return nullptr;
-    if (module->kernels.size() == 1)
-        if (std::string name = describedKernelName(modelDir, diagnostics); !name.empty())
-            module->kernels.front()->name = name;
+    if (module->kernels.size() == 1) {
+        nlohmann::json description = readDescription(modelDir);
+        if (!description.is_null()) {
+            ir::Kernel& kernel = *module->kernels.front();
+            if (std::string name = describedKernelName(description, modelDir, diagnostics);
+                !name.empty())
+                kernel.name = name;
+            readPacking(description, modelDir, kernel, diagnostics);
+            if (diagnostics.hasErrors()) return nullptr;
+        }
+    }
     if (!ir::verifyModule(*module, diagnostics)) return nullptr;
     return module;
 }

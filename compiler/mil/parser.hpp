@@ -15,8 +15,9 @@ namespace anec::mil {
 // Parses the MIL program registered as `file` in the diagnostics' SourceManager. BLOBFILE paths
 // (@model_path/...) resolve against `modelDir`, usually the directory of the .mil file. One
 // kernel per function, named after the function, or after the "kernel" of a program.json in
-// `modelDir` when the program has one function. Reports every error; returns nullptr when there
-// were any.
+// `modelDir` when the program has one function; that program.json's "packing" (I/O packed by the
+// pack-io pass) becomes the kernel's ir::Kernel::packing. Reports every error; returns nullptr
+// when there were any.
 std::unique_ptr<ir::Module> parseMil(uint32_t file, const std::filesystem::path& modelDir,
                                      DiagnosticEngine& diagnostics);
 

@@ -1,5 +1,6 @@
 #include "passes/const_eval.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -119,6 +120,12 @@ std::optional<Values> binaryValues(const std::string& kind, const ConstData& x, 
         apply = [](double a, double b) { return a * b; };
     else if (kind == "real_div" && ir::isFloat(x.type().dtype))
         apply = [](double a, double b) { return a / b; };
+    else if (kind == "maximum")
+        apply = [](double a, double b) { return std::max(a, b); };
+    else if (kind == "minimum")
+        apply = [](double a, double b) { return std::min(a, b); };
+    else if (kind == "pow" && ir::isFloat(x.type().dtype))
+        apply = [](double a, double b) { return std::pow(a, b); };
     else
         return std::nullopt;
     const Values xs = x.toDoubles(), ys = y.toDoubles();
@@ -131,6 +138,45 @@ std::optional<Values> binaryValues(const std::string& kind, const ConstData& x, 
         result[static_cast<size_t>(flat)] = apply(a, b);
     });
     return result;
+}
+
+double attrFloat(const ir::AttrMap& attrs, const std::string& name) {
+    return std::get<double>(attrs.at(name));
+}
+
+// The float unary math ops, with the registry's semantics (rsqrt/log add epsilon first).
+std::optional<Values> unaryValues(const std::string& kind, const ConstData& x,
+                                  const ir::AttrMap& attrs) {
+    if (!ir::isFloat(x.type().dtype)) return std::nullopt;
+    std::function<double(double)> apply;
+    if (kind == "sqrt")
+        apply = [](double v) { return std::sqrt(v); };
+    else if (kind == "rsqrt")
+        apply = [eps = attrFloat(attrs, "epsilon")](double v) { return 1.0 / std::sqrt(v + eps); };
+    else if (kind == "exp")
+        apply = [](double v) { return std::exp(v); };
+    else if (kind == "log")
+        apply = [eps = attrFloat(attrs, "epsilon")](double v) { return std::log(v + eps); };
+    else if (kind == "tanh")
+        apply = [](double v) { return std::tanh(v); };
+    else if (kind == "sigmoid")
+        apply = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+    else if (kind == "silu")
+        apply = [](double v) { return v / (1.0 + std::exp(-v)); };
+    else if (kind == "relu")
+        apply = [](double v) { return v > 0 ? v : 0.0; };
+    else if (kind == "abs")
+        apply = [](double v) { return std::fabs(v); };
+    else if (kind == "clip")
+        apply = [lo = attrFloat(attrs, "alpha"), hi = attrFloat(attrs, "beta")](double v) {
+            return std::min(std::max(v, lo), hi);
+        };
+    else
+        return std::nullopt;
+    Values values = x.toDoubles();
+    for (double& v : values)
+        v = apply(v);
+    return values;
 }
 
 // Integers must hold the exact value: otherwise the conversion would be undefined or lossy.
@@ -153,8 +199,11 @@ const std::vector<int64_t>& intList(const ir::AttrMap& attrs, const std::string&
 
 bool isConstEvaluable(const std::string& kind) {
     static const std::set<std::string> kinds = {
-        "transpose", "reshape", "expand_dims", "squeeze", "identity",      "cast",          "add",
-        "sub",       "mul",     "real_div",    "concat",  "slice_by_size", "slice_by_index"};
+        "transpose", "reshape", "expand_dims",   "squeeze",        "identity", "cast",
+        "add",       "sub",     "mul",         "real_div",       "maximum",  "minimum",
+        "pow",       "concat",  "slice_by_size", "slice_by_index", "sqrt",     "rsqrt",
+        "exp",       "log",     "tanh",        "sigmoid",        "silu",     "relu",
+        "abs",       "clip"};
     return kinds.count(kind) > 0;
 }
 
@@ -192,6 +241,8 @@ std::optional<ConstData> evaluateConstOp(const ir::Op& op,
         values = concatValues(operands, *axis, std::get<bool>(attrs.at("interleave")), type.shape);
     } else if (operands.size() == 2) {
         values = binaryValues(kind, x, *operands[1], type.shape);
+    } else if (operands.size() == 1) {
+        values = unaryValues(kind, x, attrs);
     }
     if (!values || static_cast<int64_t>(values->size()) != type.numElements() ||
         !representable(type.dtype, *values))

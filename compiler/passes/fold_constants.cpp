@@ -5,12 +5,13 @@
 // Blob names: a folded constant derived from a weight gets a weight blob named after its source,
 // deterministically: transpose "<w>_T"; reshape/expand_dims/squeeze/identity keep "<w>" (same
 // bytes; "<w>_r" when "<w>" is still used as-is); cast "<w>_<dtype>"; mul/real_div by a non-weight
-// "<w>_scaled", add/sub "<w>_shifted", two weights "<a>_<kind>_<b>"; slices "<w>_slice"; concat
-// "<a>_<b>_..." ("<w>_cat" for one weight). Once folding is done, names are made unique within the
-// kernel among the constants still in use: the weights that were there before keep theirs, then
-// folded constants take theirs in op order, adding "_2", "_3", ... on a clash; a folded constant
-// with the same name and the same data as an earlier one is merged into it. Results that are
-// scalars or not derived from a weight stay inline (empty blob name).
+// "<w>_scaled", add/sub "<w>_shifted", unary math "<w>_<op>" ("W_sqrt"), two weights
+// "<a>_<kind>_<b>"; slices "<w>_slice"; concat "<a>_<b>_..." ("<w>_cat" for one weight). Once
+// folding is done, names are made unique within the kernel among the constants still in use: the
+// weights that were there before keep theirs, then folded constants take theirs in op order,
+// adding "_2", "_3", ... on a clash; a folded constant with the same name and the same data as an
+// earlier one is merged into it. Results that are scalars or not derived from a weight stay
+// inline (empty blob name).
 #include <map>
 #include <memory>
 #include <set>
@@ -52,6 +53,7 @@ BlobNameChoice chooseBlobName(const Op& op, const std::vector<const ConstData*>&
             joined += (i ? "_" : "") + weights[i];
         return {joined, ""};
     }
+    if (operands.size() == 1) return {first + "_" + kind, ""}; // sqrt(W): "W_sqrt"
     if (weights.size() == 2) return {weights[0] + "_" + kind + "_" + weights[1], ""};
     return {first + (kind == "mul" || kind == "real_div" ? "_scaled" : "_shifted"), ""};
 }

@@ -9,10 +9,25 @@ namespace anec::passes {
 namespace {
 const std::map<std::string, std::function<std::unique_ptr<Pass>()>>& passFactories() {
     static const std::map<std::string, std::function<std::unique_ptr<Pass>()>> factories = {
+        {"algebraic", createAlgebraicPass},
+        {"cast-elim", createCastElimPass},
+        {"cse", createCsePass},
         {"dce", createDeadCodePass},
         {"fold-constants", createFoldConstantsPass},
+        // Fusion passes (issue 5.3) register here, one line each.
+        {"fuse-conv-scale-shift", createFuseConvScaleShiftPass},
+        {"fuse-horizontal", createFuseHorizontalPass},
+        {"fuse-slice-conv-add", createFuseSliceConvAddPass},
+        {"pack-io", [] { return createPackIoPass(); }},
     };
     return factories;
+}
+
+std::string unknownPassMessage(const std::string& name) {
+    std::string known;
+    for (const std::string& candidate : passNames())
+        known += (known.empty() ? "" : ", ") + candidate;
+    return "unknown pass '" + name + "' (known passes: " + known + ")";
 }
 } // namespace
 
@@ -28,14 +43,50 @@ std::vector<std::string> passNames() {
     return names;
 }
 
+Expected<bool> checkPassName(const std::string& name) {
+    if (!passFactories().count(name)) return fail(unknownPassMessage(name));
+    return true;
+}
+
+std::vector<std::string> pipelinePassNames(int optLevel) {
+    // Emission needs every weight in its final layout, so even -O0 folds constants.
+    if (optLevel <= 0) return {"fold-constants", "dce"};
+    return {
+        // Cleanups first, so that fusion sees canonical IR (no no-op casts, x*1, duplicates).
+        "fold-constants",
+        "cast-elim",
+        "algebraic",
+        "cse",
+        // Fusion a, c, b: sums over channel slices first (the seed's pattern), then scales
+        // folded into the (possibly fused) conv weights, then convs sharing an input stacked
+        // (last, as the slices it adds would hide a following scale from fuse-conv-scale-shift).
+        "fuse-slice-conv-add",
+        "fuse-conv-scale-shift",
+        "fuse-horizontal",
+        // --- fusion e (multi-kernel) ---
+        // I/O packing last: it packs the interface the other transformations leave.
+        "pack-io",
+        // Fusion concatenates and scales weights: fold them into blobs, drop what became dead.
+        "fold-constants",
+        "dce",
+    };
+}
+
 PassManager buildPipeline(int optLevel) {
-    // Emission needs every weight in its final layout, so even -O0 folds constants. Fusion
-    // passes for -O1 and above come later; until then both levels run the same passes.
-    (void)optLevel;
     PassManager manager;
-    manager.add(createFoldConstantsPass());
-    manager.add(createDeadCodePass());
+    for (const std::string& name : pipelinePassNames(optLevel))
+        manager.add(createPass(name));
     return manager;
+}
+
+Expected<PassManager> buildPipeline(const std::vector<std::string>& names) {
+    PassManager manager;
+    for (const std::string& name : names) {
+        auto pass = createPass(name);
+        if (!pass) return fail(unknownPassMessage(name));
+        manager.add(std::move(pass));
+    }
+    return Expected<PassManager>(std::move(manager));
 }
 
 } // namespace anec::passes

@@ -13,42 +13,6 @@ namespace anec::api {
 
 namespace {
 
-template <typename T> T load(const uint8_t* p) {
-    T value;
-    std::memcpy(&value, p, sizeof(T));
-    return value;
-}
-
-float elementAsFloat(DType dtype, const uint8_t* p) {
-    switch (dtype) {
-    case DType::Bool:
-        return *p != 0 ? 1.0f : 0.0f;
-    case DType::Int8:
-        return load<int8_t>(p);
-    case DType::Int16:
-        return load<int16_t>(p);
-    case DType::Int32:
-        return static_cast<float>(load<int32_t>(p));
-    case DType::Int64:
-        return static_cast<float>(load<int64_t>(p));
-    case DType::UInt8:
-        return *p;
-    case DType::UInt16:
-        return load<uint16_t>(p);
-    case DType::UInt32:
-        return static_cast<float>(load<uint32_t>(p));
-    case DType::UInt64:
-        return static_cast<float>(load<uint64_t>(p));
-    case DType::Float16:
-        return halfToFloat(load<uint16_t>(p));
-    case DType::Float32:
-        return load<float>(p);
-    case DType::Float64:
-        return static_cast<float>(load<double>(p));
-    }
-    return 0;
-}
-
 void checkDType(DType dtype) {
     if (static_cast<int>(dtype) < static_cast<int>(DType::Bool) ||
         static_cast<int>(dtype) > static_cast<int>(DType::Float64))
@@ -62,23 +26,9 @@ bool isFloatType(DType dtype) {
     return dtype == DType::Float16 || dtype == DType::Float32 || dtype == DType::Float64;
 }
 
-double loadFloat(DType dtype, const uint8_t* p) {
-    if (dtype == DType::Float16) return halfToFloat(load<uint16_t>(p));
-    if (dtype == DType::Float32) return load<float>(p);
-    return load<double>(p);
-}
+double loadFloat(DType dtype, const uint8_t* p) { return ir::loadElement(toIr(dtype), p); }
 
-void storeFloat(DType dtype, uint8_t* p, double value) {
-    if (dtype == DType::Float16) {
-        uint16_t half = doubleToHalf(value);
-        std::memcpy(p, &half, 2);
-    } else if (dtype == DType::Float32) {
-        float single = static_cast<float>(value);
-        std::memcpy(p, &single, 4);
-    } else {
-        std::memcpy(p, &value, 8);
-    }
-}
+void storeFloat(DType dtype, uint8_t* p, double value) { ir::storeElement(toIr(dtype), p, value); }
 
 Error::Error(ErrorCode code, const std::string& message)
     : std::runtime_error(message), code_(code) {}
@@ -201,7 +151,7 @@ std::vector<float> Tensor::toFloats() const {
     size_t size = dtypeSize(dtype_);
     std::vector<float> values(bytes_.size() / size);
     for (size_t i = 0; i < values.size(); ++i)
-        values[i] = elementAsFloat(dtype_, bytes_.data() + i * size);
+        values[i] = static_cast<float>(ir::loadElement(toIr(dtype_), bytes_.data() + i * size));
     return values;
 }
 

@@ -29,10 +29,11 @@ std::shared_ptr<const Program::Impl> describe(driver::LoadedProgram loaded) {
     for (const driver::LoadedKernel& kernel : loaded.kernels) {
         const ir::Kernel& ir = kernel.kernel();
         KernelInfo info{kernel.name, {}, {}};
-        for (const auto& input : ir.inputs)
-            info.inputs.push_back(tensorInfo(input->name, input->type));
-        for (const ir::KernelOutput& output : ir.outputs)
-            info.outputs.push_back(tensorInfo(output.name, output.value->type));
+        // The original named tensors, also where the compiler packed I/O (ir/packing.hpp).
+        for (const ir::InterfaceTensor& input : ir::interfaceInputs(ir))
+            info.inputs.push_back(tensorInfo(input.name, input.type));
+        for (const ir::InterfaceTensor& output : ir::interfaceOutputs(ir))
+            info.outputs.push_back(tensorInfo(output.name, output.type));
         impl->kernels.push_back(std::move(info));
     }
     impl->program = std::move(loaded);
@@ -43,7 +44,7 @@ driver::LoadOptions loadOptions(const CompileOptions& options) {
     if (options.optLevel != 0 && options.optLevel != 1)
         throw Error(ErrorCode::InvalidArgument,
                     "optLevel must be 0 or 1, got " + std::to_string(options.optLevel));
-    return driver::LoadOptions{options.defines, options.optLevel};
+    return driver::LoadOptions{options.defines, options.optLevel, options.packIo};
 }
 
 std::unique_ptr<runtime::Backend> createBackend(const RunOptions& options) {

@@ -32,10 +32,23 @@ public:
     virtual ~Backend() = default;
     virtual std::string name() const = 0;
     // Prepares `kernelName` of `module` for execution (the executable keeps the module alive).
+    // Callers see the kernel's interface (ir::interfaceInputs/interfaceOutputs): when the
+    // compiler packed inputs or outputs (ir::Kernel::packing), the executable packs the named
+    // inputs into the bound tensors and unpacks the outputs again, for every backend.
     // Throws anec::Error when the kernel is unknown or uses something the backend cannot run.
-    virtual std::unique_ptr<Executable> prepare(std::shared_ptr<const ir::Module> module,
-                                                const std::string& kernelName) = 0;
+    std::unique_ptr<Executable> prepare(std::shared_ptr<const ir::Module> module,
+                                        const std::string& kernelName);
+
+protected:
+    // Prepares the kernel exactly as compiled: its own inputs and outputs are the bound tensors.
+    virtual std::unique_ptr<Executable> prepareKernel(std::shared_ptr<const ir::Module> module,
+                                                      const ir::Kernel& kernel) = 0;
 };
+
+// Checks named inputs against the declared ones: every input given, none unknown, each with its
+// declared type and byte count; throws anec::Error naming the offending input otherwise.
+void checkInputs(const std::string& kernelName, const std::vector<IoInfo>& declared,
+                 const std::map<std::string, TensorView>& inputs);
 
 enum class BackendKind { Auto, Reference, Ane };
 

@@ -123,38 +123,9 @@ void ReferenceExecutable<T>::runStep(const Step& step, std::vector<Buffer>& slot
 }
 
 template <typename T>
-void ReferenceExecutable<T>::checkInputs(const std::map<std::string, TensorView>& inputs) const {
-    std::string declared;
-    for (const IoInfo& info : inputs_)
-        declared += (declared.empty() ? "" : ", ") + info.name + ": " + info.type.str();
-    for (const auto& [name, view] : inputs) {
-        bool known = false;
-        for (const IoInfo& info : inputs_)
-            known = known || info.name == name;
-        if (!known)
-            throw Error("unknown input '" + name + "' for kernel '" + kernelName_ +
-                        "' (its inputs: " + (declared.empty() ? "none" : declared) + ")");
-    }
-    for (const IoInfo& info : inputs_) {
-        auto it = inputs.find(info.name);
-        if (it == inputs.end())
-            throw Error("missing input '" + info.name + "' (" + info.type.str() + ") for kernel '" +
-                        kernelName_ + "'");
-        const TensorView& view = it->second;
-        if (view.type != info.type)
-            throw Error("input '" + info.name + "' has type " + view.type.str() + " but kernel '" +
-                        kernelName_ + "' declares " + info.type.str());
-        if (static_cast<int64_t>(view.bytes.size()) != info.type.byteSize())
-            throw Error("input '" + info.name + "' (" + info.type.str() + ") needs " +
-                        std::to_string(info.type.byteSize()) + " bytes, got " +
-                        std::to_string(view.bytes.size()));
-    }
-}
-
-template <typename T>
 std::map<std::string, Tensor>
 ReferenceExecutable<T>::run(const std::map<std::string, TensorView>& inputs) {
-    checkInputs(inputs);
+    checkInputs(kernelName_, inputs_, inputs);
     std::vector<Buffer> slots(slots_.size());
     for (size_t i = 0; i < inputs_.size(); ++i) {
         const TensorView& view = inputs.at(inputs_[i].name);

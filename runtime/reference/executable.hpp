@@ -31,7 +31,6 @@ template <typename T> class ReferenceExecutable : public Executable {
     void prepareSteps(const ir::Kernel& kernel);
     void planReleases();
     int slotOf(const ir::Value* value, const ir::Op& user) const;
-    void checkInputs(const std::map<std::string, TensorView>& inputs) const;
     void runStep(const Step& step, std::vector<Buffer>& slots) const;
 
     std::shared_ptr<const ir::Module> module_;

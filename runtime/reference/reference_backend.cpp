@@ -11,20 +11,12 @@ std::string ReferenceBackend::name() const {
     return precision_ == Precision::Float64 ? "reference (float64)" : "reference";
 }
 
-std::unique_ptr<Executable> ReferenceBackend::prepare(std::shared_ptr<const ir::Module> module,
-                                                      const std::string& kernelName) {
-    if (!module) throw Error("no module to prepare");
-    const ir::Kernel* kernel = module->findKernel(kernelName);
-    if (!kernel) {
-        std::string names;
-        for (const auto& candidate : module->kernels)
-            names += (names.empty() ? "" : ", ") + candidate->name;
-        throw Error("no kernel named '" + kernelName +
-                    "' (the module has: " + (names.empty() ? "no kernels" : names) + ")");
-    }
+std::unique_ptr<Executable>
+ReferenceBackend::prepareKernel(std::shared_ptr<const ir::Module> module,
+                                const ir::Kernel& kernel) {
     if (precision_ == Precision::Float64)
-        return std::make_unique<ReferenceExecutable<double>>(std::move(module), *kernel);
-    return std::make_unique<ReferenceExecutable<float>>(std::move(module), *kernel);
+        return std::make_unique<ReferenceExecutable<double>>(std::move(module), kernel);
+    return std::make_unique<ReferenceExecutable<float>>(std::move(module), kernel);
 }
 
 bool hasEvaluator(const std::string& kind) {

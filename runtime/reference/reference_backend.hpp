@@ -10,8 +10,10 @@ class ReferenceBackend : public Backend {
     explicit ReferenceBackend(Precision precision) : precision_(precision) {}
 
     std::string name() const override;
-    std::unique_ptr<Executable> prepare(std::shared_ptr<const ir::Module> module,
-                                        const std::string& kernelName) override;
+
+  protected:
+    std::unique_ptr<Executable> prepareKernel(std::shared_ptr<const ir::Module> module,
+                                              const ir::Kernel& kernel) override;
 
   private:
     Precision precision_;

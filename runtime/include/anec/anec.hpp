@@ -157,6 +157,10 @@ struct CompileOptions {
     std::map<std::string, int64_t> defines;
     // The pass pipeline: 0 (none) or 1 (default; what `anec build` emits).
     int optLevel = 1;
+    // At optLevel 1, inputs (outputs) of equal spatial size travel packed in one tensor (fewer
+    // bound surfaces on the ANE); callers still pass and receive the named tensors. false keeps
+    // them separate (`--no-pack-io`).
+    bool packIo = true;
 };
 
 enum class Backend { Auto, Reference, Ane };

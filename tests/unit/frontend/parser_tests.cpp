@@ -546,12 +546,10 @@ TEST_CASE("diagnostic: expected an expression", "[parser]") {
 }
 
 TEST_CASE("diagnostic: expected a declaration", "[parser]") {
-    CHECK(
-        errors("foo = 3") ==
-        Errors{"1:1: error: expected a declaration (const, weight, fn or kernel) but found 'foo'"});
-    CHECK(
-        errors("const X = 1 2") ==
-        Errors{"1:13: error: expected a declaration (const, weight, fn or kernel) but found '2'"});
+    CHECK(errors("foo = 3") == Errors{"1:1: error: expected a declaration (const, weight, fn, "
+                                      "kernel or fuse) but found 'foo'"});
+    CHECK(errors("const X = 1 2") == Errors{"1:13: error: expected a declaration (const, weight, "
+                                            "fn, kernel or fuse) but found '2'"});
 }
 
 TEST_CASE("diagnostic: expected a statement", "[parser]") {
@@ -762,4 +760,40 @@ TEST_CASE("random bytes and token soup are handled", "[parser]") {
             text += tokens[rng() % tokens.size()] + " ";
         checkNeverCrashes(text);
     }
+}
+
+TEST_CASE("fuse declarations", "[parser][fuse]") {
+    auto p = parseOk("fuse up, down as ffn\nfuse a,b,c as abc;\n");
+    REQUIRE(p->program->decls.size() == 2);
+    const auto& ffn = std::get<FuseDecl>(p->program->decls[0]);
+    CHECK(ffn.name == "ffn");
+    CHECK(at(ffn.loc) == "1:18");
+    REQUIRE(ffn.kernels.size() == 2);
+    CHECK(ffn.kernels[0].name == "up");
+    CHECK(at(ffn.kernels[0].loc) == "1:6");
+    CHECK(ffn.kernels[1].name == "down");
+    CHECK(at(ffn.kernels[1].loc) == "1:10");
+    const auto& abc = std::get<FuseDecl>(p->program->decls[1]);
+    REQUIRE(abc.kernels.size() == 3);
+    CHECK(abc.kernels[2].name == "c");
+    CHECK(at(abc.loc) == "2:15");
+    // A single kernel parses; sema reports it (fuse needs at least two kernels).
+    CHECK(std::get<FuseDecl>(parseOk("fuse up as one")->program->decls[0]).kernels.size() == 1);
+}
+
+TEST_CASE("diagnostic: malformed fuse declarations", "[parser][fuse]") {
+    CHECK(errors("fuse up, down as\n") ==
+          Errors{"1:17: error: expected a name but found end of file"});
+    CHECK(errors("fuse up, down ffn") ==
+          Errors{"1:15: error: expected 'as' or ',' but found 'ffn'"});
+    CHECK(errors("fuse up, down as true") ==
+          Errors{"1:18: error: expected a name but found reserved word 'true'"});
+    // `fuse` and `as` are reserved words.
+    CHECK(errors("fuse as ffn") ==
+          Errors{"1:6: error: expected a name but found reserved word 'as'"});
+    // `fuse` starts a declaration, so recovery resumes there, as after `const kernel = 1`.
+    CHECK(errors("const fuse = 1") ==
+          Errors{"1:7: error: expected a name but found reserved word 'fuse'",
+                 "1:12: error: expected a name but found '='"});
+    CHECK(errors("const kernel = 1").size() == 2);
 }

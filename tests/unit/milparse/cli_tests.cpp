@@ -79,14 +79,23 @@ TEST_CASE("anec build of the seed's model.mil", "[milparse][cli][seed]") {
         return;
     }
     TempDir out;
-    CliResult built = runAnec({"build", (seed / "model.mil").string(), "-o", out.path().string()});
+    CliResult built =
+        runAnec({"build", (seed / "model.mil").string(), "-O0", "-o", out.path().string()});
     INFO(built.err);
     REQUIRE(built.status == 0);
-    // The weights come out byte for byte, under their file names.
+    // Re-emitted without optimisation, the weights come out byte for byte under their names.
     CHECK(readFile(out / "main/weights/w1t.bin") == readFile(seed / "weights/w1t.bin"));
     CHECK(readFile(out / "main/weights/w3t.bin") == readFile(seed / "weights/w3t.bin"));
     std::string mil = readFile(out / "main/model.mil");
     CHECK(
         mil.find("BLOBFILE(path = string(\"@model_path/weights/w1t.bin\"), offset = uint64(64))") !=
         std::string::npos);
+
+    // At -O1 the two convs over adjacent slices become one conv over the whole input, with the
+    // weights concatenated along Cin.
+    TempDir fused;
+    REQUIRE(runAnec({"build", (seed / "model.mil").string(), "-o", fused.path().string()}).status == 0);
+    std::string fusedMil = readFile(fused / "main/model.mil");
+    CHECK(fusedMil.find("tensor<fp16, [768, 4096, 1, 1]>") != std::string::npos);
+    CHECK(fusedMil.find("slice_by_size") == std::string::npos);
 }

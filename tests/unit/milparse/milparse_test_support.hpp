@@ -17,47 +17,17 @@
 #include "mil/emitter.hpp"
 #include "mil/parser.hpp"
 #include "support/diagnostics.hpp"
+#include "unit/driver/test_support.hpp"
 
 namespace anec::milparse::test {
 
-inline std::string readFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-inline void writeFile(const std::filesystem::path& path, const std::string& bytes) {
-    std::filesystem::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << bytes;
-}
+using anec::test::readFile;
+using anec::test::TempDir;
+using anec::test::writeFile;
 
 inline void writeFile(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
     writeFile(path, std::string(bytes.begin(), bytes.end()));
 }
-
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
-  public:
-    TempDir() {
-        static int counter = 0;
-        path_ = std::filesystem::temp_directory_path() /
-                ("anec-milparse-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-  private:
-    std::filesystem::path path_;
-};
 
 // One MIL text parsed with its diagnostics.
 struct Parsed {

@@ -104,8 +104,8 @@ TEST_CASE("a re-parsed example computes exactly what its source computes",
             REQUIRE(reread->findKernel(kernel->name) != nullptr);
             std::map<std::string, runtime::Tensor> inputs;
             uint64_t seed = 1;
-            for (const auto& input : kernel->inputs)
-                inputs.emplace(input->name, makeInput(input->type, seed++));
+            for (const ir::InterfaceTensor& input : ir::interfaceInputs(*kernel)) // pack-io
+                inputs.emplace(input.name, makeInput(input.type, seed++));
             auto expected = run(source, kernel->name, inputs);
             auto actual = run(reread, kernel->name, inputs);
             REQUIRE(actual.size() == expected.size());

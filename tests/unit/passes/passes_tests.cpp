@@ -2,6 +2,7 @@
 // elimination, the pass registry and the pass manager's verification after every pass.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ir/builder.hpp"
@@ -303,15 +304,15 @@ TEST_CASE("ops on runtime values and unrepresentable results are not folded", "[
     Value* two = constant(p.builder, "", f16({}), {2});
     Value* big = constant(p.builder, "", {DType::Int32, {}}, {2147483647.0});
     Value* one = constant(p.builder, "", {DType::Int32, {}}, {1});
-    Value* exp = require(p.builder.createValue("exp", {two})); // not an evaluable kind
+    Value* gelu = require(p.builder.createValue("gelu", {two})); // not an evaluable kind
     p.output("y", require(p.builder.createValue("mul", {x, two})));
     p.output("overflow", require(p.builder.createValue("add", {big, one})));
-    p.output("e", exp);
+    p.output("e", gelu);
     p.output("intdiv", require(p.builder.createValue("real_div", {big, one})));
     auto results = p.runPipeline();
     CHECK(sameResults(results, {{"fold-constants", 0}, {"dce", 0}}));
     CHECK(p.kinds() ==
-          std::vector<std::string>{"const", "const", "const", "exp", "mul", "add", "real_div"});
+          std::vector<std::string>{"const", "const", "const", "gelu", "mul", "add", "real_div"});
 }
 
 TEST_CASE("dce removes unused ops and chains of them", "[passes]") {
@@ -352,7 +353,9 @@ TEST_CASE("fold-constants alone leaves source weights for dce", "[passes]") {
 }
 
 TEST_CASE("passes are registered by name", "[passes]") {
-    CHECK(passes::passNames() == std::vector<std::string>{"dce", "fold-constants"});
+    auto names = passes::passNames();
+    for (const char* name : {"dce", "fold-constants"})
+        CHECK(std::count(names.begin(), names.end(), name) == 1);
     for (const std::string& name : passes::passNames()) {
         auto pass = passes::createPass(name);
         REQUIRE(pass);
@@ -364,8 +367,9 @@ TEST_CASE("passes are registered by name", "[passes]") {
         Program p;
         Value* w = constant(p.builder, "W", f16({2}), {1, 2});
         p.output("y", require(p.builder.createValue("expand_dims", {w}, {{"axes", List{0}}})));
-        CHECK(
-            sameResults(p.run(passes::buildPipeline(level)), {{"fold-constants", 1}, {"dce", 1}}));
+        auto results = p.run(passes::buildPipeline(level));
+        REQUIRE(results.size() >= 2);
+        CHECK(sameResults({results.front(), results.back()}, {{"fold-constants", 1}, {"dce", 1}}));
     }
 }
 

@@ -1,0 +1,240 @@
+#include "driver/stats.hpp"
+
+#include <algorithm>
+#include <array>
+#include <iomanip>
+#include <set>
+#include <sstream>
+
+namespace anec::driver {
+
+namespace {
+uint64_t elements(const ir::Value* value) {
+    return value ? static_cast<uint64_t>(std::max<int64_t>(value->type.numElements(), 0)) : 0;
+}
+uint64_t bytes(const ir::Value* value) {
+    return value ? static_cast<uint64_t>(std::max<int64_t>(value->type.byteSize(), 0)) : 0;
+}
+
+bool isDataMovement(const std::string& kind) {
+    static const std::set<std::string> kinds = {
+        "const", "identity",    "cast",    "reshape",       "transpose",     "concat",
+        "split", "expand_dims", "squeeze", "slice_by_size", "slice_by_index"};
+    return kinds.count(kind) > 0;
+}
+
+// Per-output-element cost of ops that are not one operation per element.
+uint64_t perElementCost(const std::string& kind) {
+    if (kind == "softmax") return 5;    // max, sub, exp, sum, div
+    if (kind == "layer_norm") return 8; // mean, sub, square, mean, rsqrt, mul, gamma, beta
+    if (kind == "gelu") return 8;       // tanh/erf polynomial
+    if (kind == "silu") return 2;       // sigmoid, mul
+    return 1;
+}
+
+std::string withCommas(uint64_t n) {
+    std::string digits = std::to_string(n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+} // namespace
+
+uint64_t opFlops(const ir::Op& op) {
+    const std::string& kind = op.kind();
+    if (isDataMovement(kind) || op.results.empty()) return 0;
+    const uint64_t out = elements(op.result());
+    if (kind == "conv" && op.operands.size() > 1 && op.operands[1]) {
+        // 2 * Cout * Cin/groups * kH * kW * outH * outW * N: the weight holds Cin/groups * kH * kW
+        // multiply-adds per output element.
+        const ir::Shape& w = op.operands[1]->type.shape;
+        uint64_t perOutput = 1;
+        for (size_t d = 1; d < w.size(); ++d)
+            perOutput *= static_cast<uint64_t>(w[d]);
+        return 2 * out * perOutput;
+    }
+    if (kind == "matmul" && op.operands.size() > 1 && op.operands[0]) {
+        // 2 * M * N * K * batch: K multiply-adds per output element.
+        const ir::Shape& x = op.operands[0]->type.shape;
+        const bool* transposeX = op.attr<bool>("transpose_x");
+        size_t rank = x.size();
+        uint64_t k = rank == 0   ? 1
+                     : rank == 1 ? static_cast<uint64_t>(x[0])
+                                 : static_cast<uint64_t>(transposeX && *transposeX ? x[rank - 2]
+                                                                                   : x[rank - 1]);
+        return 2 * out * k;
+    }
+    if (kind.rfind("reduce_", 0) == 0)
+        return elements(op.operands.empty() ? nullptr : op.operands[0]);
+    return out * perElementCost(kind);
+}
+
+KernelStats kernelStats(const ir::Kernel& kernel) {
+    KernelStats stats;
+    stats.kernel = kernel.name;
+    std::set<const ir::Value*> outputs;
+    for (const ir::KernelOutput& output : kernel.outputs) {
+        outputs.insert(output.value);
+        stats.outputBytes += bytes(output.value);
+    }
+    for (const auto& input : kernel.inputs)
+        stats.inputBytes += bytes(input.get());
+    for (const auto& op : kernel.ops) {
+        ++stats.opsByKind[op->kind()];
+        stats.flops += opFlops(*op);
+        if (op->isConst()) {
+            if (op->constData && !op->constData->blobName.empty())
+                stats.weightBytes += bytes(op->result());
+            continue;
+        }
+        for (const auto& result : op->results)
+            if (!outputs.count(result.get())) stats.intermediateBytes += bytes(result.get());
+    }
+    return stats;
+}
+
+std::vector<KernelStats> moduleStats(const ir::Module& module) {
+    std::vector<KernelStats> stats;
+    for (const auto& kernel : module.kernels)
+        stats.push_back(kernelStats(*kernel));
+    return stats;
+}
+
+namespace {
+class Table {
+  public:
+    void row(std::string label, std::string a, std::string b) {
+        rows_.push_back({std::move(label), std::move(a), std::move(b)});
+    }
+    std::string str() const {
+        size_t widths[3] = {0, 3, 3};
+        for (const auto& r : rows_)
+            for (size_t i = 0; i < 3; ++i)
+                widths[i] = std::max(widths[i], r[i].size());
+        std::ostringstream out;
+        for (const auto& r : rows_) {
+            out << "  " << std::left << std::setw(static_cast<int>(widths[0])) << r[0];
+            for (size_t i = 1; i < 3; ++i)
+                out << "  " << std::right << std::setw(static_cast<int>(widths[i])) << r[i];
+            out << "\n";
+        }
+        return out.str();
+    }
+
+  private:
+    std::vector<std::array<std::string, 3>> rows_;
+};
+
+const KernelStats* findKernel(const std::vector<KernelStats>& all, const std::string& name) {
+    for (const KernelStats& stats : all)
+        if (stats.kernel == name) return &stats;
+    return nullptr;
+}
+
+std::string number(const KernelStats* stats, uint64_t KernelStats::*field) {
+    return stats ? withCommas(stats->*field) : "-";
+}
+
+void addRows(Table& table, const KernelStats* a, const KernelStats* b) {
+    table.row("", "-O0", "-O1");
+    std::set<std::string> kinds;
+    for (const KernelStats* stats : {a, b})
+        if (stats)
+            for (const auto& [kind, count] : stats->opsByKind)
+                kinds.insert(kind);
+    auto opCount = [](const KernelStats* stats, const std::string& kind) -> std::string {
+        if (!stats) return "-";
+        auto it = stats->opsByKind.find(kind);
+        return std::to_string(it == stats->opsByKind.end() ? 0 : it->second);
+    };
+    auto totalOps = [](const KernelStats* stats) -> std::string {
+        if (!stats) return "-";
+        size_t n = 0;
+        for (const auto& [kind, count] : stats->opsByKind)
+            n += count;
+        return std::to_string(n);
+    };
+    table.row("ops", totalOps(a), totalOps(b));
+    for (const std::string& kind : kinds)
+        table.row("  " + kind, opCount(a, kind), opCount(b, kind));
+    table.row("FLOPs", number(a, &KernelStats::flops), number(b, &KernelStats::flops));
+    table.row("weight bytes", number(a, &KernelStats::weightBytes),
+              number(b, &KernelStats::weightBytes));
+    table.row("input bytes", number(a, &KernelStats::inputBytes),
+              number(b, &KernelStats::inputBytes));
+    table.row("output bytes", number(a, &KernelStats::outputBytes),
+              number(b, &KernelStats::outputBytes));
+    table.row("intermediate bytes", number(a, &KernelStats::intermediateBytes),
+              number(b, &KernelStats::intermediateBytes));
+    auto count = [](const KernelStats* stats, size_t KernelStats::*field) -> std::string {
+        return stats ? std::to_string(stats->*field) : "-";
+    };
+    table.row("ANE programs", count(a, &KernelStats::programs), count(b, &KernelStats::programs));
+    table.row("dispatches", count(a, &KernelStats::dispatches), count(b, &KernelStats::dispatches));
+}
+
+KernelStats total(const std::vector<KernelStats>& all) {
+    KernelStats sum;
+    sum.kernel = "total";
+    sum.programs = sum.dispatches = 0;
+    for (const KernelStats& stats : all) {
+        for (const auto& [kind, count] : stats.opsByKind)
+            sum.opsByKind[kind] += count;
+        sum.flops += stats.flops;
+        sum.weightBytes += stats.weightBytes;
+        sum.inputBytes += stats.inputBytes;
+        sum.outputBytes += stats.outputBytes;
+        sum.intermediateBytes += stats.intermediateBytes;
+        sum.programs += stats.programs;
+        sum.dispatches += stats.dispatches;
+    }
+    return sum;
+}
+} // namespace
+
+std::string formatStatsTable(const std::vector<KernelStats>& o0,
+                             const std::vector<KernelStats>& o1) {
+    std::vector<std::string> names;
+    for (const auto* level : {&o0, &o1})
+        for (const KernelStats& stats : *level)
+            if (std::find(names.begin(), names.end(), stats.kernel) == names.end())
+                names.push_back(stats.kernel);
+    std::string out;
+    for (const std::string& name : names) {
+        Table table;
+        addRows(table, findKernel(o0, name), findKernel(o1, name));
+        out += "kernel " + name + "\n" + table.str() + "\n";
+    }
+    if (names.size() > 1) {
+        KernelStats a = total(o0), b = total(o1);
+        Table table;
+        addRows(table, &a, &b);
+        out += "total (" + std::to_string(names.size()) + " kernels)\n" + table.str();
+    }
+    return out;
+}
+
+int statsCommand(const std::string& path, CompileOptions options, std::ostream& out,
+                 std::ostream& err) {
+    std::vector<KernelStats> levels[2];
+    for (int level = 0; level < 2; ++level) {
+        CompileOptions levelOptions = options;
+        levelOptions.optLevel = level;
+        levelOptions.passes.reset();
+        Compilation compilation(levelOptions);
+        bool ok = compilation.loadFile(path) && compilation.optimize();
+        compilation.diagnostics().print(err);
+        if (!ok || compilation.diagnostics().hasErrors()) {
+            size_t n = compilation.diagnostics().errorCount();
+            if (n > 0) err << n << (n == 1 ? " error" : " errors") << " generated.\n";
+            return 1;
+        }
+        levels[level] = moduleStats(*compilation.module());
+    }
+    out << formatStatsTable(levels[0], levels[1]);
+    return 0;
+}
+
+} // namespace anec::driver

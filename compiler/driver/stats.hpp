@@ -1,0 +1,41 @@
+#pragma once
+// `anec stats`: what a kernel costs, at -O0 and -O1 side by side. The FLOP model is documented in
+// docs/passes.md ("anec stats").
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "driver/compiler.hpp"
+#include "ir/ir.hpp"
+
+namespace anec::driver {
+
+struct KernelStats {
+    std::string kernel;
+    std::map<std::string, size_t> opsByKind; // every op, consts included
+    uint64_t flops = 0;
+    uint64_t weightBytes = 0; // constants written to weight blobs
+    uint64_t inputBytes = 0;
+    uint64_t outputBytes = 0;
+    uint64_t intermediateBytes = 0; // non-const op results that are not outputs
+    size_t programs = 1;            // ANE programs (one per kernel)
+    size_t dispatches = 1;          // dispatches to run it once
+};
+
+// Estimated floating-point operations of one op (0 for data movement and constants).
+uint64_t opFlops(const ir::Op& op);
+KernelStats kernelStats(const ir::Kernel& kernel);
+std::vector<KernelStats> moduleStats(const ir::Module& module);
+
+// The readable side-by-side table: one block per kernel (by name; a kernel present at only one
+// level shows "-" at the other), then the totals.
+std::string formatStatsTable(const std::vector<KernelStats>& o0,
+                             const std::vector<KernelStats>& o1);
+
+// Compiles `path` at -O0 and -O1 (options.optLevel and options.passes are overridden) and writes
+// the table to `out`, diagnostics to `err`. Returns the exit status (0, or 1 on errors).
+int statsCommand(const std::string& path, CompileOptions options, std::ostream& out,
+                 std::ostream& err);
+
+} // namespace anec::driver
