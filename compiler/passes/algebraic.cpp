@@ -138,18 +138,15 @@ size_t simplify(ir::Kernel& kernel) {
     return changes;
 }
 
-class AlgebraicPass : public Pass {
+class AlgebraicPass : public KernelPass {
   public:
     std::string name() const override { return "algebraic"; }
     std::string description() const override {
         return "remove no-op arithmetic (x*1, x+0, x-0, x/1) and no-op reshapes, transposes and "
                "slices; merge transpose pairs";
     }
-    size_t run(ir::Module& module, DiagnosticEngine&) override {
-        size_t changes = 0;
-        for (auto& kernel : module.kernels)
-            changes += simplify(*kernel);
-        return changes;
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
+        return simplify(kernel);
     }
 };
 } // namespace

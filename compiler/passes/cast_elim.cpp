@@ -61,17 +61,14 @@ size_t eliminateCasts(ir::Kernel& kernel) {
     return changes;
 }
 
-class CastElimPass : public Pass {
+class CastElimPass : public KernelPass {
   public:
     std::string name() const override { return "cast-elim"; }
     std::string description() const override {
         return "remove casts to the same dtype and exact round trips (fp16 -> fp32 -> fp16)";
     }
-    size_t run(ir::Module& module, DiagnosticEngine&) override {
-        size_t changes = 0;
-        for (auto& kernel : module.kernels)
-            changes += eliminateCasts(*kernel);
-        return changes;
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
+        return eliminateCasts(kernel);
     }
 };
 } // namespace

@@ -54,17 +54,14 @@ size_t eliminateCommonSubexpressions(ir::Kernel& kernel) {
     return merged;
 }
 
-class CsePass : public Pass {
+class CsePass : public KernelPass {
   public:
     std::string name() const override { return "cse"; }
     std::string description() const override {
         return "merge identical ops on identical operands (and identical constants)";
     }
-    size_t run(ir::Module& module, DiagnosticEngine&) override {
-        size_t merged = 0;
-        for (auto& kernel : module.kernels)
-            merged += eliminateCommonSubexpressions(*kernel);
-        return merged;
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
+        return eliminateCommonSubexpressions(kernel);
     }
 };
 } // namespace

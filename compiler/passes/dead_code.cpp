@@ -31,17 +31,15 @@ size_t removeDeadOps(ir::Kernel& kernel) {
     return removed;
 }
 
-class DeadCodePass : public Pass {
+class DeadCodePass : public KernelPass {
   public:
     std::string name() const override { return "dce"; }
     std::string description() const override { return "remove ops whose results are unused"; }
-    size_t run(ir::Module& module, DiagnosticEngine&) override {
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
         size_t removed = 0;
-        for (auto& kernel : module.kernels) {
-            // A fixpoint, in case ops are not in execution order (the verifier reports that).
-            while (size_t n = removeDeadOps(*kernel))
-                removed += n;
-        }
+        // A fixpoint, in case ops are not in execution order (the verifier reports that).
+        while (size_t n = removeDeadOps(kernel))
+            removed += n;
         return removed;
     }
 };

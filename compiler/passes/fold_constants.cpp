@@ -164,18 +164,15 @@ class KernelFolder {
     std::map<Op*, BlobNameChoice> created_; // folded constants made by this run
 };
 
-class FoldConstantsPass : public Pass {
+class FoldConstantsPass : public KernelPass {
   public:
     std::string name() const override { return "fold-constants"; }
     std::string description() const override {
         return "evaluate ops on constants at build time (materialises transposed, reshaped and "
                "scaled weights)";
     }
-    size_t run(ir::Module& module, DiagnosticEngine&) override {
-        size_t changes = 0;
-        for (auto& kernel : module.kernels)
-            changes += KernelFolder(*kernel).run();
-        return changes;
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
+        return KernelFolder(kernel).run();
     }
 };
 } // namespace

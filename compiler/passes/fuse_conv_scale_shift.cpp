@@ -197,18 +197,15 @@ size_t fuseKernel(Kernel& kernel) {
     return changes;
 }
 
-class FuseConvScaleShiftPass : public Pass {
+class FuseConvScaleShiftPass : public KernelPass {
   public:
     std::string name() const override { return "fuse-conv-scale-shift"; }
     std::string description() const override {
         return "fold a per-channel constant scale after a conv (and after its shift) into the "
                "conv weights";
     }
-    size_t run(ir::Module& module, DiagnosticEngine&) override {
-        size_t changes = 0;
-        for (auto& kernel : module.kernels)
-            changes += fuseKernel(*kernel);
-        return changes;
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
+        return fuseKernel(kernel);
     }
 };
 } // namespace

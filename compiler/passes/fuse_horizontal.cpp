@@ -74,20 +74,18 @@ void stack(Kernel& kernel, const std::vector<Op*>& convs) {
     fusion::eraseReplaced(kernel, convs);
 }
 
-class FuseHorizontalPass : public Pass {
+class FuseHorizontalPass : public KernelPass {
   public:
     std::string name() const override { return "fuse-horizontal"; }
     std::string description() const override {
         return "convs reading the same tensor become one conv with stacked output channels and "
                "a slice per result";
     }
-    size_t run(ir::Module& module, DiagnosticEngine&) override {
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
         size_t changes = 0;
-        for (auto& kernel : module.kernels) {
-            for (const auto& group : stackableGroups(*kernel)) {
-                stack(*kernel, group);
-                ++changes;
-            }
+        for (const auto& group : stackableGroups(kernel)) {
+            stack(kernel, group);
+            ++changes;
         }
         return changes;
     }

@@ -250,18 +250,15 @@ size_t fuseKernel(Kernel& kernel) {
     return changes;
 }
 
-class FuseSliceConvAddPass : public Pass {
+class FuseSliceConvAddPass : public KernelPass {
   public:
     std::string name() const override { return "fuse-slice-conv-add"; }
     std::string description() const override {
         return "a sum of convs over adjacent channel slices of one tensor becomes one conv with "
                "weights concatenated along Cin";
     }
-    size_t run(ir::Module& module, DiagnosticEngine&) override {
-        size_t changes = 0;
-        for (auto& kernel : module.kernels)
-            changes += fuseKernel(*kernel);
-        return changes;
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
+        return fuseKernel(kernel);
     }
 };
 } // namespace

@@ -252,18 +252,15 @@ class KernelPacker {
     const PackIoOptions& options_;
 };
 
-class PackIoPass : public Pass {
+class PackIoPass : public KernelPass {
   public:
     explicit PackIoPass(PackIoOptions options) : options_(options) {}
     std::string name() const override { return "pack-io"; }
     std::string description() const override {
         return "pack inputs (outputs) of equal spatial size into one tensor: one bound surface";
     }
-    size_t run(ir::Module& module, DiagnosticEngine&) override {
-        size_t changes = 0;
-        for (auto& kernel : module.kernels)
-            changes += KernelPacker(*kernel, options_).run();
-        return changes;
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
+        return KernelPacker(kernel, options_).run();
     }
 
   private:

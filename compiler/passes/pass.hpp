@@ -21,6 +21,20 @@ class Pass {
     virtual size_t run(ir::Module& module, DiagnosticEngine& diagnostics) = 0;
 };
 
+// A pass that transforms every kernel on its own.
+class KernelPass : public Pass {
+  public:
+    size_t run(ir::Module& module, DiagnosticEngine& diagnostics) override {
+        size_t changes = 0;
+        for (auto& kernel : module.kernels)
+            changes += runOnKernel(*kernel, diagnostics);
+        return changes;
+    }
+
+  protected:
+    virtual size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine& diagnostics) = 0;
+};
+
 struct PassResult {
     std::string pass;
     size_t changes = 0;
