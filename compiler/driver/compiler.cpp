@@ -15,7 +15,9 @@ namespace anec::driver {
 Compilation::Compilation(CompileOptions options) : options_(std::move(options)) {}
 
 namespace {
-bool isMilName(const std::filesystem::path& path) { return path.extension() == ".mil"; }
+bool isMilName(const std::filesystem::path& path) {
+    return path.extension() == ".mil";
+}
 } // namespace
 
 bool Compilation::loadFile(const std::filesystem::path& path) {
@@ -110,15 +112,18 @@ Expected<passes::PassManager> Compilation::makePipeline() const {
 std::vector<mil::Program> Compilation::emit() {
     std::vector<mil::Program> programs;
     if (!optimize()) return programs;
-    for (const auto& kernel : module_->kernels) programs.push_back(mil::emitProgram(*kernel, options_.emit));
+    for (const auto& kernel : module_->kernels)
+        programs.push_back(mil::emitProgram(*kernel, options_.emit));
     return programs;
 }
 
 std::pair<std::string, int64_t> parseDefine(const std::string& text) {
     size_t eq = text.find('=');
     std::string name = text.substr(0, eq);
-    bool validName = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
-    for (char c : name) validName = validName && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    bool validName =
+        !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+    for (char c : name)
+        validName = validName && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
     if (eq == std::string::npos || !validName)
         throw Error("-D expects NAME=INTEGER, got '" + text + "'");
     std::string value = text.substr(eq + 1);

@@ -37,7 +37,7 @@ struct CompileOptions {
 };
 
 class Compilation {
-public:
+  public:
     explicit Compilation(CompileOptions options = {});
 
     // Registers the source; an unreadable file is reported as an error (returns false). A path
@@ -60,7 +60,7 @@ public:
     DiagnosticEngine& diagnostics() { return diagnostics_; }
     const CompileOptions& options() const { return options_; }
 
-private:
+  private:
     enum class Stage { Empty, Loaded, Checked, Optimized, Failed };
 
     std::unique_ptr<ir::Module> readMil();

@@ -2,4 +2,6 @@
 
 #include "driver/cli.hpp"
 
-int main(int argc, char** argv) { return anec::driver::runCli(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+    return anec::driver::runCli(argc, argv, std::cout, std::cerr);
+}

@@ -80,8 +80,8 @@ struct ListExpr {
 
 struct Expr {
     SourceLoc loc;
-    std::variant<IntLit, FloatLit, BoolLit, StringLit, NameRef, UnaryExpr, BinaryExpr, CallExpr, IndexExpr,
-                 MemberExpr, ListExpr>
+    std::variant<IntLit, FloatLit, BoolLit, StringLit, NameRef, UnaryExpr, BinaryExpr, CallExpr,
+                 IndexExpr, MemberExpr, ListExpr>
         node;
 
     template <typename T> const T* as() const { return std::get_if<T>(&node); }
@@ -131,7 +131,8 @@ struct ConstDecl {
     SourceLoc loc;
     ExprPtr value;
 };
-// weight NAME: TYPE = source(...)        source: random(seed, scale) | npy("f.npy") | zeros() | ones()
+// weight NAME: TYPE = source(...)        source: random(seed, scale) | npy("f.npy") | zeros() |
+// ones()
 struct WeightDecl {
     std::string name;
     SourceLoc loc;

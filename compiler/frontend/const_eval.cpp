@@ -282,8 +282,7 @@ std::optional<ir::TensorType> ConstEvaluator::evalType(const ast::TypeExpr& type
                                       type.dtype + "' for a scalar)");
         return std::nullopt;
     }
-    if (!checkedProduct(result.shape) ||
-        *checkedProduct(result.shape) > (int64_t(1) << 48)) {
+    if (!checkedProduct(result.shape) || *checkedProduct(result.shape) > (int64_t(1) << 48)) {
         reporter_.error(type.loc, "tensor type " + result.str() + " is too large");
         return std::nullopt;
     }

@@ -72,7 +72,8 @@ Operand foldNumbers(ast::BinaryOp op, const Operand& lhs, const Operand& rhs, So
             reporter.error(loc, "division by zero");
             return Operand::error();
         }
-        result = lhs.number - std::floor(lhs.number / rhs.number) * rhs.number; // Python's sign rule
+        result =
+            lhs.number - std::floor(lhs.number / rhs.number) * rhs.number; // Python's sign rule
         break;
     default:
         reporter.error(loc, std::string("'") + binaryOpInfo(op).spelling +

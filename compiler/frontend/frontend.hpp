@@ -27,6 +27,7 @@ std::unique_ptr<ir::Module> lowerProgram(const ast::Program& program, Diagnostic
                                          const Options& options);
 
 // parseAne + lowerProgram.
-std::unique_ptr<ir::Module> compileAne(uint32_t file, DiagnosticEngine& diagnostics, const Options& options);
+std::unique_ptr<ir::Module> compileAne(uint32_t file, DiagnosticEngine& diagnostics,
+                                       const Options& options);
 
 } // namespace anec::frontend

@@ -11,7 +11,6 @@ using grammar::AneParser;
 
 namespace {
 
-
 std::string symbolName(size_t type, const antlr4::dfa::Vocabulary& vocabulary) {
     switch (type) {
     case AneParser::IDENT:

@@ -5,7 +5,8 @@ namespace anec::ir {
 Builder::Builder(Kernel& kernel, const OpRegistry& registry)
     : kernel_(kernel), pos_(kernel.ops.end()), registry_(registry) {}
 
-Builder::Builder(Kernel& kernel, std::list<std::unique_ptr<Op>>::iterator pos, const OpRegistry& registry)
+Builder::Builder(Kernel& kernel, std::list<std::unique_ptr<Op>>::iterator pos,
+                 const OpRegistry& registry)
     : kernel_(kernel), pos_(pos), registry_(registry) {}
 
 Expected<Op*> Builder::create(const std::string& kind, std::vector<Value*> operands, AttrMap attrs,
@@ -14,7 +15,8 @@ Expected<Op*> Builder::create(const std::string& kind, std::vector<Value*> opera
     if (!def) return fail("unknown op '" + kind + "'");
     std::vector<const TensorType*> types;
     types.reserve(operands.size());
-    for (Value* v : operands) types.push_back(v ? &v->type : nullptr);
+    for (Value* v : operands)
+        types.push_back(v ? &v->type : nullptr);
     auto resultTypes = inferOp(*def, types, attrs, nullptr);
     if (!resultTypes) return fail(resultTypes.error());
 
@@ -45,7 +47,8 @@ Expected<Value*> Builder::createValue(const std::string& kind, std::vector<Value
     return (*op)->result();
 }
 
-Value* Builder::createConst(std::shared_ptr<const ConstData> data, SourceLoc loc, std::string name) {
+Value* Builder::createConst(std::shared_ptr<const ConstData> data, SourceLoc loc,
+                            std::string name) {
     auto op = std::make_unique<Op>(registry_.get("const"), loc);
     op->name = std::move(name);
     auto value = std::make_unique<Value>(data->type(), op->name);

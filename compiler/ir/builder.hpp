@@ -11,7 +11,7 @@
 namespace anec::ir {
 
 class Builder {
-public:
+  public:
     // Appends at the end of the kernel.
     explicit Builder(Kernel& kernel, const OpRegistry& registry = OpRegistry::builtin());
     // Inserts before `pos`.
@@ -25,12 +25,13 @@ public:
     // Convenience for single-result ops.
     Expected<Value*> createValue(const std::string& kind, std::vector<Value*> operands,
                                  AttrMap attrs = {}, SourceLoc loc = {}, std::string name = {});
-    Value* createConst(std::shared_ptr<const ConstData> data, SourceLoc loc = {}, std::string name = {});
+    Value* createConst(std::shared_ptr<const ConstData> data, SourceLoc loc = {},
+                       std::string name = {});
 
     Kernel& kernel() { return kernel_; }
     void setInsertionPoint(std::list<std::unique_ptr<Op>>::iterator pos) { pos_ = pos; }
 
-private:
+  private:
     Kernel& kernel_;
     std::list<std::unique_ptr<Op>>::iterator pos_;
     const OpRegistry& registry_;

@@ -7,7 +7,6 @@
 
 namespace anec::ir {
 
-
 ConstData::ConstData(TensorType type, std::vector<uint8_t> bytes)
     : type_(std::move(type)), bytes_(std::move(bytes)) {
     if (static_cast<int64_t>(bytes_.size()) != type_.byteSize())
@@ -16,10 +15,12 @@ ConstData::ConstData(TensorType type, std::vector<uint8_t> bytes)
 
 ConstData ConstData::fromDoubles(TensorType type, std::span<const double> values) {
     if (static_cast<int64_t>(values.size()) != type.numElements())
-        throw std::logic_error("ConstData::fromDoubles: element count does not match " + type.str());
+        throw std::logic_error("ConstData::fromDoubles: element count does not match " +
+                               type.str());
     size_t size = dtypeSize(type.dtype);
     std::vector<uint8_t> bytes(values.size() * size);
-    for (size_t i = 0; i < values.size(); ++i) storeElement(type.dtype, bytes.data() + i * size, values[i]);
+    for (size_t i = 0; i < values.size(); ++i)
+        storeElement(type.dtype, bytes.data() + i * size, values[i]);
     return ConstData(std::move(type), std::move(bytes));
 }
 
@@ -29,12 +30,14 @@ ConstData ConstData::splat(TensorType type, double value) {
 }
 
 double ConstData::at(int64_t index) const {
-    return loadElement(type_.dtype, bytes_.data() + index * static_cast<int64_t>(dtypeSize(type_.dtype)));
+    return loadElement(type_.dtype,
+                       bytes_.data() + index * static_cast<int64_t>(dtypeSize(type_.dtype)));
 }
 
 std::vector<double> ConstData::toDoubles() const {
     std::vector<double> out(static_cast<size_t>(numElements()));
-    for (int64_t i = 0; i < numElements(); ++i) out[static_cast<size_t>(i)] = at(i);
+    for (int64_t i = 0; i < numElements(); ++i)
+        out[static_cast<size_t>(i)] = at(i);
     return out;
 }
 

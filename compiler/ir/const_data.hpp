@@ -10,7 +10,7 @@
 namespace anec::ir {
 
 class ConstData {
-public:
+  public:
     ConstData() = default;
     // bytes are little-endian, row-major, dtypeSize(type.dtype) bytes per element.
     ConstData(TensorType type, std::vector<uint8_t> bytes);
@@ -38,7 +38,7 @@ public:
         return type_ == other.type_ && bytes_ == other.bytes_;
     }
 
-private:
+  private:
     TensorType type_;
     std::vector<uint8_t> bytes_;
 };

@@ -22,16 +22,21 @@ std::string attributeString(const Attribute& attr) {
         std::string operator()(const std::string& s) const { return "\"" + s + "\""; }
         std::string operator()(const std::vector<int64_t>& v) const {
             std::string s = "[";
-            for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+            for (size_t i = 0; i < v.size(); ++i)
+                s += (i ? ", " : "") + std::to_string(v[i]);
             return s + "]";
         }
     };
     return std::visit(Printer{}, attr);
 }
 
-const std::string& Op::kind() const { return def_->name; }
+const std::string& Op::kind() const {
+    return def_->name;
+}
 
-bool Op::isConst() const { return def_->name == "const"; }
+bool Op::isConst() const {
+    return def_->name == "const";
+}
 
 Value* Kernel::addInput(std::string inputName, TensorType type) {
     inputs.push_back(std::make_unique<Value>(std::move(type), std::move(inputName)));
@@ -43,8 +48,8 @@ Op* Kernel::append(std::unique_ptr<Op> op) {
     return ops.back().get();
 }
 
-std::list<std::unique_ptr<Op>>::iterator Kernel::insert(std::list<std::unique_ptr<Op>>::iterator pos,
-                                                        std::unique_ptr<Op> op) {
+std::list<std::unique_ptr<Op>>::iterator
+Kernel::insert(std::list<std::unique_ptr<Op>>::iterator pos, std::unique_ptr<Op> op) {
     return ops.insert(pos, std::move(op));
 }
 
@@ -59,8 +64,10 @@ void Kernel::replaceAllUses(Value* from, Value* to) {
 size_t Kernel::useCount(const Value* value) const {
     size_t count = 0;
     for (const auto& op : ops)
-        for (const Value* operand : op->operands) count += operand == value;
-    for (const KernelOutput& output : outputs) count += output.value == value;
+        for (const Value* operand : op->operands)
+            count += operand == value;
+    for (const KernelOutput& output : outputs)
+        count += output.value == value;
     return count;
 }
 

@@ -18,7 +18,7 @@ class Op;
 struct OpDef;
 
 class Value {
-public:
+  public:
     Value(TensorType type, std::string name) : type(std::move(type)), name(std::move(name)) {}
 
     TensorType type;
@@ -32,7 +32,7 @@ public:
 };
 
 class Op {
-public:
+  public:
     Op(const OpDef& def, SourceLoc loc) : loc(loc), def_(&def) {}
 
     const OpDef& def() const { return *def_; }
@@ -57,7 +57,7 @@ public:
         return it == attrs.end() ? nullptr : std::get_if<T>(&it->second);
     }
 
-private:
+  private:
     const OpDef* def_;
 };
 
@@ -68,13 +68,13 @@ struct KernelOutput {
 };
 
 class Kernel {
-public:
+  public:
     std::string name;
     SourceLoc loc;
     // Inputs in declaration order; Value::name is the input's name.
     std::vector<std::unique_ptr<Value>> inputs;
     std::list<std::unique_ptr<Op>> ops; // in a valid execution order
-    std::vector<KernelOutput> outputs;   // in declaration order
+    std::vector<KernelOutput> outputs;  // in declaration order
     // Inputs/outputs packed into one tensor each (pack-io pass); empty when nothing is packed.
     std::vector<PackedIo> packing;
 
@@ -89,7 +89,7 @@ public:
 };
 
 class Module {
-public:
+  public:
     std::vector<std::unique_ptr<Kernel>> kernels;
     Kernel* findKernel(const std::string& name) const;
 };

@@ -15,20 +15,31 @@ template <typename T> const T& attrAs(const AttrMap& attrs, const std::string& n
 
 bool attrMatchesKind(const Attribute& attr, AttrKind kind) {
     switch (kind) {
-    case AttrKind::Bool: return std::holds_alternative<bool>(attr);
-    case AttrKind::Int: return std::holds_alternative<int64_t>(attr);
+    case AttrKind::Bool:
+        return std::holds_alternative<bool>(attr);
+    case AttrKind::Int:
+        return std::holds_alternative<int64_t>(attr);
     case AttrKind::IntList:
-    case AttrKind::BoolList: return std::holds_alternative<std::vector<int64_t>>(attr);
-    case AttrKind::Float: return std::holds_alternative<double>(attr);
-    case AttrKind::String: return std::holds_alternative<std::string>(attr);
+    case AttrKind::BoolList:
+        return std::holds_alternative<std::vector<int64_t>>(attr);
+    case AttrKind::Float:
+        return std::holds_alternative<double>(attr);
+    case AttrKind::String:
+        return std::holds_alternative<std::string>(attr);
     }
     return false;
 }
 } // namespace
 
-bool InferContext::boolAttr(const std::string& name) const { return attrAs<bool>(attrs_, name); }
-int64_t InferContext::intAttr(const std::string& name) const { return attrAs<int64_t>(attrs_, name); }
-double InferContext::floatAttr(const std::string& name) const { return attrAs<double>(attrs_, name); }
+bool InferContext::boolAttr(const std::string& name) const {
+    return attrAs<bool>(attrs_, name);
+}
+int64_t InferContext::intAttr(const std::string& name) const {
+    return attrAs<int64_t>(attrs_, name);
+}
+double InferContext::floatAttr(const std::string& name) const {
+    return attrAs<double>(attrs_, name);
+}
 const std::string& InferContext::stringAttr(const std::string& name) const {
     return attrAs<std::string>(attrs_, name);
 }
@@ -79,13 +90,16 @@ const OpDef& OpRegistry::get(const std::string& name) const {
     return *def;
 }
 
-Expected<std::vector<TensorType>> inferOp(const OpDef& def, const std::vector<const TensorType*>& operands,
+Expected<std::vector<TensorType>> inferOp(const OpDef& def,
+                                          const std::vector<const TensorType*>& operands,
                                           AttrMap& attrs, const ConstData* constData) {
     size_t fixed = 0;
     bool variadic = false;
     for (const OperandSpec& spec : def.operands) {
-        if (spec.arity == OperandArity::Variadic) variadic = true;
-        else ++fixed;
+        if (spec.arity == OperandArity::Variadic)
+            variadic = true;
+        else
+            ++fixed;
     }
     if (variadic ? operands.size() < fixed : operands.size() != fixed)
         return fail(def.name + " expects " + (variadic ? "at least " : "") + std::to_string(fixed) +

@@ -41,13 +41,15 @@ struct AttrSpec {
 // What shape inference sees: operand types (nullptr for an absent optional operand), the
 // attributes with defaults filled in, and for `const` the value.
 class InferContext {
-public:
+  public:
     InferContext(std::vector<const TensorType*> operands, const AttrMap& attrs,
                  const ConstData* constData)
         : operands_(std::move(operands)), attrs_(attrs), constData_(constData) {}
 
     size_t numOperands() const { return operands_.size(); }
-    const TensorType* operand(size_t i) const { return i < operands_.size() ? operands_[i] : nullptr; }
+    const TensorType* operand(size_t i) const {
+        return i < operands_.size() ? operands_[i] : nullptr;
+    }
     const std::vector<const TensorType*>& operands() const { return operands_; }
     const AttrMap& attrs() const { return attrs_; }
     const ConstData* constData() const { return constData_; }
@@ -58,7 +60,7 @@ public:
     const std::string& stringAttr(const std::string& name) const;
     const std::vector<int64_t>& intListAttr(const std::string& name) const;
 
-private:
+  private:
     std::vector<const TensorType*> operands_;
     const AttrMap& attrs_;
     const ConstData* constData_;
@@ -80,7 +82,7 @@ struct OpDef {
 };
 
 class OpRegistry {
-public:
+  public:
     // The registry with every built-in op.
     static const OpRegistry& builtin();
 
@@ -89,13 +91,14 @@ public:
     const OpDef& get(const std::string& name) const; // throws std::logic_error if unknown
     const std::map<std::string, OpDef>& all() const { return defs_; }
 
-private:
+  private:
     std::map<std::string, OpDef> defs_;
 };
 
 // Checks operand count and attribute kinds against the spec, fills attribute defaults, and runs
 // shape inference. Used by the builder and the verifier.
-Expected<std::vector<TensorType>> inferOp(const OpDef& def, const std::vector<const TensorType*>& operands,
+Expected<std::vector<TensorType>> inferOp(const OpDef& def,
+                                          const std::vector<const TensorType*>& operands,
                                           AttrMap& attrs, const ConstData* constData);
 
 // Registration functions, one per file in ir/ops/.

@@ -10,18 +10,19 @@ namespace anec::ir {
 namespace {
 // Gives every value a unique, stable %name derived from its hint.
 class ValueNamer {
-public:
+  public:
     const std::string& nameOf(const Value* value) {
         auto it = names_.find(value);
         if (it != names_.end()) return it->second;
         std::string base = value->name.empty() ? std::to_string(counter_++) : value->name;
         std::string name = base;
-        for (int suffix = 1; used_.count(name); ++suffix) name = base + "." + std::to_string(suffix);
+        for (int suffix = 1; used_.count(name); ++suffix)
+            name = base + "." + std::to_string(suffix);
         used_.insert(name);
         return names_.emplace(value, "%" + name).first->second;
     }
 
-private:
+  private:
     std::map<const Value*, std::string> names_;
     std::set<std::string> used_;
     int counter_ = 0;
@@ -41,21 +42,26 @@ std::string constSummary(const ConstData& data) {
 
 void printOp(const Op& op, ValueNamer& namer, std::string& out) {
     out += "  ";
-    for (size_t i = 0; i < op.results.size(); ++i) out += (i ? ", " : "") + namer.nameOf(op.result(i));
+    for (size_t i = 0; i < op.results.size(); ++i)
+        out += (i ? ", " : "") + namer.nameOf(op.result(i));
     out += " = " + op.kind() + "(";
     for (size_t i = 0; i < op.operands.size(); ++i)
-        out += (i ? ", " : "") + (op.operands[i] ? namer.nameOf(op.operands[i]) : std::string("none"));
+        out +=
+            (i ? ", " : "") + (op.operands[i] ? namer.nameOf(op.operands[i]) : std::string("none"));
     out += ")";
     std::vector<std::string> attrs;
     if (op.constData) attrs.push_back(constSummary(*op.constData));
-    for (const auto& [name, value] : op.attrs) attrs.push_back(name + " = " + attributeString(value));
+    for (const auto& [name, value] : op.attrs)
+        attrs.push_back(name + " = " + attributeString(value));
     if (!attrs.empty()) {
         out += " {";
-        for (size_t i = 0; i < attrs.size(); ++i) out += (i ? ", " : "") + attrs[i];
+        for (size_t i = 0; i < attrs.size(); ++i)
+            out += (i ? ", " : "") + attrs[i];
         out += "}";
     }
     out += " : ";
-    for (size_t i = 0; i < op.results.size(); ++i) out += (i ? ", " : "") + op.result(i)->type.str();
+    for (size_t i = 0; i < op.results.size(); ++i)
+        out += (i ? ", " : "") + op.result(i)->type.str();
     out += "\n";
 }
 // `  packed input packed_in = [a: fp16[1,64,1,32] @0, b: fp16[1,16,1,32] @64]`: the original
@@ -79,7 +85,8 @@ std::string printKernel(const Kernel& kernel) {
     ValueNamer namer;
     std::string out = "kernel " + kernel.name + "(";
     for (size_t i = 0; i < kernel.inputs.size(); ++i)
-        out += (i ? ", " : "") + namer.nameOf(kernel.inputs[i].get()) + ": " + kernel.inputs[i]->type.str();
+        out += (i ? ", " : "") + namer.nameOf(kernel.inputs[i].get()) + ": " +
+               kernel.inputs[i]->type.str();
     out += ") -> (";
     for (size_t i = 0; i < kernel.outputs.size(); ++i) {
         const KernelOutput& output = kernel.outputs[i];
@@ -88,7 +95,8 @@ std::string printKernel(const Kernel& kernel) {
     }
     out += ") {\n";
     printPacking(kernel, out);
-    for (const auto& op : kernel.ops) printOp(*op, namer, out);
+    for (const auto& op : kernel.ops)
+        printOp(*op, namer, out);
     out += "  return ";
     for (size_t i = 0; i < kernel.outputs.size(); ++i) {
         const KernelOutput& output = kernel.outputs[i];

@@ -9,32 +9,39 @@ namespace anec::ir {
 
 namespace {
 class KernelVerifier {
-public:
+  public:
     KernelVerifier(const Kernel& kernel, DiagnosticEngine& diagnostics)
         : kernel_(kernel), diagnostics_(diagnostics) {}
 
     bool run() {
         std::set<std::string> inputNames;
         for (const auto& input : kernel_.inputs) {
-            if (!inputNames.insert(input->name).second) error(kernel_.loc, "duplicate input '" + input->name + "'");
-            if (!input->isKernelInput()) error(kernel_.loc, "input '" + input->name + "' has a defining op");
+            if (!inputNames.insert(input->name).second)
+                error(kernel_.loc, "duplicate input '" + input->name + "'");
+            if (!input->isKernelInput())
+                error(kernel_.loc, "input '" + input->name + "' has a defining op");
             defined_.insert(input.get());
         }
-        for (const auto& op : kernel_.ops) verifyOp(*op);
+        for (const auto& op : kernel_.ops)
+            verifyOp(*op);
         std::set<std::string> outputNames;
         for (const KernelOutput& output : kernel_.outputs) {
             if (!outputNames.insert(output.name).second)
                 error(output.loc, "duplicate output '" + output.name + "'");
-            if (!output.value) error(output.loc, "output '" + output.name + "' is never assigned");
+            if (!output.value)
+                error(output.loc, "output '" + output.name + "' is never assigned");
             else if (!defined_.count(output.value))
-                error(output.loc, "output '" + output.name + "' refers to a value not defined in the kernel");
+                error(output.loc,
+                      "output '" + output.name + "' refers to a value not defined in the kernel");
         }
-        if (kernel_.outputs.empty()) error(kernel_.loc, "kernel '" + kernel_.name + "' has no outputs");
-        for (const std::string& problem : packingProblems(kernel_)) error(kernel_.loc, problem);
+        if (kernel_.outputs.empty())
+            error(kernel_.loc, "kernel '" + kernel_.name + "' has no outputs");
+        for (const std::string& problem : packingProblems(kernel_))
+            error(kernel_.loc, problem);
         return ok_;
     }
 
-private:
+  private:
     void error(SourceLoc loc, const std::string& message) {
         diagnostics_.error(loc, "IR verifier: kernel '" + kernel_.name + "': " + message);
         ok_ = false;
@@ -44,15 +51,18 @@ private:
         for (size_t i = 0; i < op.operands.size(); ++i) {
             const Value* operand = op.operands[i];
             if (operand && !defined_.count(operand))
-                error(op.loc, op.kind() + ": operand " + std::to_string(i) + " is used before it is defined");
+                error(op.loc, op.kind() + ": operand " + std::to_string(i) +
+                                  " is used before it is defined");
         }
         if (op.isConst()) {
-            if (!op.constData) error(op.loc, "const without a value");
+            if (!op.constData)
+                error(op.loc, "const without a value");
             else if (op.results.size() != 1 || op.result()->type != op.constData->type())
                 error(op.loc, "const result type does not match its value");
         } else {
             std::vector<const TensorType*> types;
-            for (const Value* v : op.operands) types.push_back(v ? &v->type : nullptr);
+            for (const Value* v : op.operands)
+                types.push_back(v ? &v->type : nullptr);
             AttrMap attrs = op.attrs;
             auto inferred = inferOp(op.def(), types, attrs, nullptr);
             if (!inferred) {
@@ -63,14 +73,15 @@ private:
                 for (size_t i = 0; i < op.results.size(); ++i)
                     if ((*inferred)[i] != op.result(i)->type)
                         error(op.loc, op.kind() + ": result " + std::to_string(i) + " has type " +
-                                          op.result(i)->type.str() + " but " + (*inferred)[i].str() +
-                                          " is inferred");
+                                          op.result(i)->type.str() + " but " +
+                                          (*inferred)[i].str() + " is inferred");
             }
         }
         for (size_t i = 0; i < op.results.size(); ++i) {
             const Value* result = op.result(i);
             if (result->definingOp != &op || result->resultIndex != i)
-                error(op.loc, op.kind() + ": result " + std::to_string(i) + " has a wrong back-link");
+                error(op.loc,
+                      op.kind() + ": result " + std::to_string(i) + " has a wrong back-link");
             defined_.insert(result);
         }
     }

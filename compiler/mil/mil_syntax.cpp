@@ -21,7 +21,6 @@ using frontend::eraseAll;
 
 namespace {
 
-
 bool isKeyword(size_t type) {
     switch (type) {
     case MilParser::PROGRAM:

@@ -4,9 +4,12 @@ namespace anec::mil {
 
 std::string_view opsetName(Opset opset) {
     switch (opset) {
-    case Opset::iOS16: return "ios16";
-    case Opset::iOS17: return "ios17";
-    case Opset::iOS18: return "ios18";
+    case Opset::iOS16:
+        return "ios16";
+    case Opset::iOS17:
+        return "ios17";
+    case Opset::iOS18:
+        return "ios18";
     }
     return "ios18";
 }

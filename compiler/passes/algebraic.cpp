@@ -145,9 +145,7 @@ class AlgebraicPass : public KernelPass {
         return "remove no-op arithmetic (x*1, x+0, x-0, x/1) and no-op reshapes, transposes and "
                "slices; merge transpose pairs";
     }
-    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
-        return simplify(kernel);
-    }
+    size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override { return simplify(kernel); }
 };
 } // namespace
 

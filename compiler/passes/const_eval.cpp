@@ -200,9 +200,9 @@ const std::vector<int64_t>& intList(const ir::AttrMap& attrs, const std::string&
 bool isConstEvaluable(const std::string& kind) {
     static const std::set<std::string> kinds = {
         "transpose", "reshape", "expand_dims",   "squeeze",        "identity", "cast",
-        "add",       "sub",     "mul",         "real_div",       "maximum",  "minimum",
+        "add",       "sub",     "mul",           "real_div",       "maximum",  "minimum",
         "pow",       "concat",  "slice_by_size", "slice_by_index", "sqrt",     "rsqrt",
-        "exp",       "log",     "tanh",        "sigmoid",        "silu",     "relu",
+        "exp",       "log",     "tanh",          "sigmoid",        "silu",     "relu",
         "abs",       "clip"};
     return kinds.count(kind) > 0;
 }

@@ -69,11 +69,11 @@ Expected<PassManager> buildPipeline(const std::vector<std::string>& names);
 Expected<bool> checkPassName(const std::string& name);
 
 // The passes, one per file.
-std::unique_ptr<Pass> createFoldConstantsPass(); // "fold-constants"
-std::unique_ptr<Pass> createDeadCodePass();      // "dce"
-std::unique_ptr<Pass> createCsePass();           // "cse"
-std::unique_ptr<Pass> createCastElimPass();      // "cast-elim"
-std::unique_ptr<Pass> createAlgebraicPass();     // "algebraic"
+std::unique_ptr<Pass> createFoldConstantsPass();      // "fold-constants"
+std::unique_ptr<Pass> createDeadCodePass();           // "dce"
+std::unique_ptr<Pass> createCsePass();                // "cse"
+std::unique_ptr<Pass> createCastElimPass();           // "cast-elim"
+std::unique_ptr<Pass> createAlgebraicPass();          // "algebraic"
 std::unique_ptr<Pass> createFuseSliceConvAddPass();   // "fuse-slice-conv-add"
 std::unique_ptr<Pass> createFuseHorizontalPass();     // "fuse-horizontal"
 std::unique_ptr<Pass> createFuseConvScaleShiftPass(); // "fuse-conv-scale-shift"

@@ -34,9 +34,12 @@ std::string_view SourceManager::line(uint32_t file, uint32_t line) const {
 
 std::string_view severityName(Severity severity) {
     switch (severity) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Note: return "note";
+    case Severity::Error:
+        return "error";
+    case Severity::Warning:
+        return "warning";
+    case Severity::Note:
+        return "note";
     }
     return "error";
 }
@@ -48,7 +51,8 @@ void DiagnosticEngine::report(Severity severity, SourceLoc loc, std::string mess
 
 std::string DiagnosticEngine::brief(const Diagnostic& d) {
     std::string out;
-    if (d.loc.valid()) out += std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column) + ": ";
+    if (d.loc.valid())
+        out += std::to_string(d.loc.line) + ":" + std::to_string(d.loc.column) + ": ";
     out += std::string(severityName(d.severity)) + ": " + d.message;
     return out;
 }
@@ -69,14 +73,16 @@ std::string DiagnosticEngine::render(const Diagnostic& d) const {
         out += std::string(text) + "\n";
         // Keep tabs so that the caret lines up with the quoted line.
         size_t column = std::min<size_t>(d.loc.column > 0 ? d.loc.column - 1 : 0, text.size());
-        for (size_t i = 0; i < column; ++i) out += text[i] == '\t' ? '\t' : ' ';
+        for (size_t i = 0; i < column; ++i)
+            out += text[i] == '\t' ? '\t' : ' ';
         out += "^\n";
     }
     return out;
 }
 
 void DiagnosticEngine::print(std::ostream& out) const {
-    for (const Diagnostic& d : diagnostics_) out << render(d);
+    for (const Diagnostic& d : diagnostics_)
+        out << render(d);
 }
 
 } // namespace anec

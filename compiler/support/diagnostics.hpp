@@ -21,7 +21,7 @@ struct SourceLoc {
 
 // Owns the text of every file the compiler read so that diagnostics can quote source lines.
 class SourceManager {
-public:
+  public:
     // Returns the id used in SourceLoc::file. Ids start at 1; 0 is "no file".
     uint32_t addFile(std::string path, std::string text);
     const std::string& path(uint32_t file) const;
@@ -29,7 +29,7 @@ public:
     // The text of a 1-based line without its newline, or "" when out of range.
     std::string_view line(uint32_t file, uint32_t line) const;
 
-private:
+  private:
     struct File {
         std::string path;
         std::string text;
@@ -48,15 +48,19 @@ struct Diagnostic {
 
 // Collects diagnostics; never stops at the first error so that every problem is reported.
 class DiagnosticEngine {
-public:
+  public:
     explicit DiagnosticEngine(const SourceManager& sources) : sources_(sources) {}
 
     void report(Severity severity, SourceLoc loc, std::string message);
-    void error(SourceLoc loc, std::string message) { report(Severity::Error, loc, std::move(message)); }
+    void error(SourceLoc loc, std::string message) {
+        report(Severity::Error, loc, std::move(message));
+    }
     void warning(SourceLoc loc, std::string message) {
         report(Severity::Warning, loc, std::move(message));
     }
-    void note(SourceLoc loc, std::string message) { report(Severity::Note, loc, std::move(message)); }
+    void note(SourceLoc loc, std::string message) {
+        report(Severity::Note, loc, std::move(message));
+    }
 
     bool hasErrors() const { return errorCount_ > 0; }
     size_t errorCount() const { return errorCount_; }
@@ -69,7 +73,7 @@ public:
     static std::string brief(const Diagnostic& diagnostic);
     void print(std::ostream& out) const;
 
-private:
+  private:
     const SourceManager& sources_;
     std::vector<Diagnostic> diagnostics_;
     size_t errorCount_ = 0;
@@ -80,7 +84,7 @@ std::string_view severityName(Severity severity);
 // An error with no source position (bad command line, unwritable output directory, ...).
 // Thrown by libraries and caught by the driver, which prints it and exits with status 1.
 class Error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -10,10 +10,12 @@ struct Failure {
     std::string message;
 };
 
-inline Failure fail(std::string message) { return Failure{std::move(message)}; }
+inline Failure fail(std::string message) {
+    return Failure{std::move(message)};
+}
 
 template <typename T> class Expected {
-public:
+  public:
     Expected(T value) : storage_(std::move(value)) {}
     Expected(Failure failure) : storage_(std::move(failure)) {}
 
@@ -27,7 +29,7 @@ public:
     const T* operator->() const { return &value(); }
     const std::string& error() const { return std::get<1>(storage_).message; }
 
-private:
+  private:
     std::variant<T, Failure> storage_;
 };
 

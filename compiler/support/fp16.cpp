@@ -41,16 +41,22 @@ uint16_t floatToHalf(float value) {
     return roundMagnitudeToHalf(std::signbit(value), std::fabs(static_cast<double>(value)));
 }
 
-uint16_t doubleToHalf(double value) { return roundMagnitudeToHalf(std::signbit(value), std::fabs(value)); }
+uint16_t doubleToHalf(double value) {
+    return roundMagnitudeToHalf(std::signbit(value), std::fabs(value));
+}
 
 float halfToFloat(uint16_t bits) {
     uint32_t sign = static_cast<uint32_t>(bits & 0x8000) << 16;
     uint32_t exponent = (bits >> 10) & 0x1f;
     uint32_t mantissa = bits & 0x3ff;
     float magnitude;
-    if (exponent == 0) magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-    else if (exponent == 31) magnitude = mantissa ? NAN : INFINITY;
-    else magnitude = std::ldexp(static_cast<float>(mantissa | 0x400), static_cast<int>(exponent) - 25);
+    if (exponent == 0)
+        magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+    else if (exponent == 31)
+        magnitude = mantissa ? NAN : INFINITY;
+    else
+        magnitude =
+            std::ldexp(static_cast<float>(mantissa | 0x400), static_cast<int>(exponent) - 25);
     uint32_t out;
     std::memcpy(&out, &magnitude, sizeof out);
     out |= sign;

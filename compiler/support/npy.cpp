@@ -258,18 +258,21 @@ Array Array::fromDoubles(DType dtype, std::vector<int64_t> shape, std::span<cons
 namespace {
 // Reorders column-major (Fortran) element data to row-major: element (i0, ..., in) sits at
 // i0 + s0 * (i1 + s1 * (...)) in the source.
-std::vector<uint8_t> fortranToC(const std::vector<uint8_t>& source, const std::vector<int64_t>& shape,
-                                size_t itemBytes) {
+std::vector<uint8_t> fortranToC(const std::vector<uint8_t>& source,
+                                const std::vector<int64_t>& shape, size_t itemBytes) {
     std::vector<uint8_t> out(source.size());
     size_t rank = shape.size();
     std::vector<int64_t> index(rank, 0);
     std::vector<int64_t> fortranStride(rank, 1);
-    for (size_t d = 1; d < rank; ++d) fortranStride[d] = fortranStride[d - 1] * shape[d - 1];
+    for (size_t d = 1; d < rank; ++d)
+        fortranStride[d] = fortranStride[d - 1] * shape[d - 1];
     size_t count = itemBytes == 0 ? 0 : source.size() / itemBytes;
     for (size_t c = 0; c < count; ++c) {
         int64_t f = 0;
-        for (size_t d = 0; d < rank; ++d) f += index[d] * fortranStride[d];
-        std::memcpy(out.data() + c * itemBytes, source.data() + static_cast<size_t>(f) * itemBytes, itemBytes);
+        for (size_t d = 0; d < rank; ++d)
+            f += index[d] * fortranStride[d];
+        std::memcpy(out.data() + c * itemBytes, source.data() + static_cast<size_t>(f) * itemBytes,
+                    itemBytes);
         for (size_t d = rank; d-- > 0;) { // advance the row-major multi-index
             if (++index[d] < shape[d]) break;
             index[d] = 0;

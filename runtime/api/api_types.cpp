@@ -26,9 +26,13 @@ bool isFloatType(DType dtype) {
     return dtype == DType::Float16 || dtype == DType::Float32 || dtype == DType::Float64;
 }
 
-double loadFloat(DType dtype, const uint8_t* p) { return ir::loadElement(toIr(dtype), p); }
+double loadFloat(DType dtype, const uint8_t* p) {
+    return ir::loadElement(toIr(dtype), p);
+}
 
-void storeFloat(DType dtype, uint8_t* p, double value) { ir::storeElement(toIr(dtype), p, value); }
+void storeFloat(DType dtype, uint8_t* p, double value) {
+    ir::storeElement(toIr(dtype), p, value);
+}
 
 Error::Error(ErrorCode code, const std::string& message)
     : std::runtime_error(message), code_(code) {}

@@ -17,7 +17,7 @@ struct IoInfo {
 };
 
 class Executable {
-public:
+  public:
     virtual ~Executable() = default;
     // In declaration order.
     virtual const std::vector<IoInfo>& inputs() const = 0;
@@ -28,7 +28,7 @@ public:
 };
 
 class Backend {
-public:
+  public:
     virtual ~Backend() = default;
     virtual std::string name() const = 0;
     // Prepares `kernelName` of `module` for execution (the executable keeps the module alive).
@@ -39,7 +39,7 @@ public:
     std::unique_ptr<Executable> prepare(std::shared_ptr<const ir::Module> module,
                                         const std::string& kernelName);
 
-protected:
+  protected:
     // Prepares the kernel exactly as compiled: its own inputs and outputs are the bound tensors.
     virtual std::unique_ptr<Executable> prepareKernel(std::shared_ptr<const ir::Module> module,
                                                       const ir::Kernel& kernel) = 0;

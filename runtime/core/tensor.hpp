@@ -10,7 +10,7 @@ namespace anec::runtime {
 
 // An owned tensor: its type and its bytes (row-major, little-endian, dtypeSize bytes per element).
 class Tensor {
-public:
+  public:
     Tensor() = default;
     explicit Tensor(ir::TensorType type); // zero-filled
     // Throws anec::Error when the byte count does not match the type.
@@ -21,7 +21,7 @@ public:
     std::span<uint8_t> bytes() { return bytes_; }
     std::vector<uint8_t> release() { return std::move(bytes_); }
 
-private:
+  private:
     ir::TensorType type_;
     std::vector<uint8_t> bytes_;
 };

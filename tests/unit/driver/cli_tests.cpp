@@ -15,7 +15,9 @@ kernel small(x: fp16[1, C, 1, S]) -> (y: fp16[1, C, 1, S]) {
 }
 )";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 } // namespace
 
 TEST_CASE("anec --version and --help", "[cli]") {
@@ -124,11 +126,13 @@ TEST_CASE("the --single-weight-file option puts every weight in weights/weight.b
 weight B: fp16[8, 8] = random(seed = 2, scale = 0.1)
 kernel two(x: fp16[1, 8, 1, 64]) -> (y: fp16[1, 8, 1, 64]) { y = linear(linear(x, A), B) }
 )");
-    CliResult result = runAnec({"build", (dir / "k.ane").string(), "--single-weight-file", "-o", (dir / "out").string()});
+    CliResult result = runAnec(
+        {"build", (dir / "k.ane").string(), "--single-weight-file", "-o", (dir / "out").string()});
     INFO(result.err);
     REQUIRE(result.status == 0);
     std::vector<std::string> files;
-    for (const auto& entry : fs::directory_iterator(dir / "out/two/weights")) files.push_back(entry.path().filename());
+    for (const auto& entry : fs::directory_iterator(dir / "out/two/weights"))
+        files.push_back(entry.path().filename());
     CHECK(files == std::vector<std::string>{"weight.bin"});
     std::string mil = readFile(dir / "out/two/model.mil");
     CHECK(contains(mil, "@model_path/weights/weight.bin\"), offset = uint64(64)"));
@@ -137,7 +141,8 @@ kernel two(x: fp16[1, 8, 1, 64]) -> (y: fp16[1, 8, 1, 64]) { y = linear(linear(x
 
 TEST_CASE("a failed build leaves no output behind", "[cli]") {
     TempDir dir;
-    writeFile(dir / "bad.ane", "kernel k(x: fp16[1, 4, 1, 8]) -> (y: fp16[1, 4, 1, 8]) { y = x + zz }\n");
+    writeFile(dir / "bad.ane",
+              "kernel k(x: fp16[1, 4, 1, 8]) -> (y: fp16[1, 4, 1, 8]) { y = x + zz }\n");
     CliResult result = runAnec({"build", (dir / "bad.ane").string(), "-o", (dir / "out").string()});
     CHECK(result.status == 1);
     CHECK(contains(result.err, "1 error generated."));
@@ -145,7 +150,8 @@ TEST_CASE("a failed build leaves no output behind", "[cli]") {
 
     writeFile(dir / "k.ane", kSmallKernel);
     writeFile(dir / "file-not-dir", "x");
-    CliResult blocked = runAnec({"build", (dir / "k.ane").string(), "-o", (dir / "file-not-dir").string()});
+    CliResult blocked =
+        runAnec({"build", (dir / "k.ane").string(), "-o", (dir / "file-not-dir").string()});
     CHECK(blocked.status == 1);
     CHECK(contains(blocked.err, "anec: error:"));
     CHECK(readFile(dir / "file-not-dir") == "x");

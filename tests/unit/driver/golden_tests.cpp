@@ -1,5 +1,6 @@
 // Golden tests: every example compiles to exactly the MIL and program.json checked in under
-// tests/golden/<example>/<kernel>/. After an intended change, run `make golden` and review the diff.
+// tests/golden/<example>/<kernel>/. After an intended change, run `make golden` and review the
+// diff.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -32,12 +33,15 @@ std::set<std::string> subdirectories(const fs::path& dir) {
 std::map<std::string, std::string> treeContents(const fs::path& dir) {
     std::map<std::string, std::string> files;
     for (const auto& entry : fs::recursive_directory_iterator(dir))
-        if (entry.is_regular_file()) files[fs::relative(entry.path(), dir).string()] = readFile(entry.path());
+        if (entry.is_regular_file())
+            files[fs::relative(entry.path(), dir).string()] = readFile(entry.path());
     return files;
 }
 } // namespace
 
-TEST_CASE("there are at least five examples", "[golden]") { REQUIRE(examples().size() >= 5); }
+TEST_CASE("there are at least five examples", "[golden]") {
+    REQUIRE(examples().size() >= 5);
+}
 
 TEST_CASE("every example matches its golden MIL and program.json", "[golden]") {
     for (const fs::path& example : examples()) {
@@ -52,7 +56,8 @@ TEST_CASE("every example matches its golden MIL and program.json", "[golden]") {
         for (const std::string& kernel : subdirectories(golden)) {
             INFO("kernel " << kernel);
             CHECK(readFile(out / kernel / "model.mil") == readFile(golden / kernel / "model.mil"));
-            CHECK(readFile(out / kernel / "program.json") == readFile(golden / kernel / "program.json"));
+            CHECK(readFile(out / kernel / "program.json") ==
+                  readFile(golden / kernel / "program.json"));
         }
     }
 }

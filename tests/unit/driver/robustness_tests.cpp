@@ -21,18 +21,51 @@ void compileAll(const std::string& name, const std::string& text) {
 }
 
 std::string mutate(const std::string& text, std::mt19937& rng) {
-    static const std::vector<std::string> pieces{"(", ")", "[", "]", "{", "}", ",", ":", "=", "-", "*", "/",
-                                                 "@", ".T", "0", "-1", "99999999999999999999", "1e400", "x",
-                                                 "let ", "kernel ", "fn ", "weight ", "const ", "\"", "/*",
-                                                 "...", "::", "fp32", "\n", ";"};
+    static const std::vector<std::string> pieces{"(",
+                                                 ")",
+                                                 "[",
+                                                 "]",
+                                                 "{",
+                                                 "}",
+                                                 ",",
+                                                 ":",
+                                                 "=",
+                                                 "-",
+                                                 "*",
+                                                 "/",
+                                                 "@",
+                                                 ".T",
+                                                 "0",
+                                                 "-1",
+                                                 "99999999999999999999",
+                                                 "1e400",
+                                                 "x",
+                                                 "let ",
+                                                 "kernel ",
+                                                 "fn ",
+                                                 "weight ",
+                                                 "const ",
+                                                 "\"",
+                                                 "/*",
+                                                 "...",
+                                                 "::",
+                                                 "fp32",
+                                                 "\n",
+                                                 ";"};
     std::string out = text;
     int edits = 1 + static_cast<int>(rng() % 3);
     for (int i = 0; i < edits && !out.empty(); ++i) {
         size_t pos = rng() % out.size();
         switch (rng() % 4) {
-        case 0: out.erase(pos, 1 + rng() % 8); break;
-        case 1: out.insert(pos, pieces[rng() % pieces.size()]); break;
-        case 2: out[pos] = static_cast<char>(32 + rng() % 95); break;
+        case 0:
+            out.erase(pos, 1 + rng() % 8);
+            break;
+        case 1:
+            out.insert(pos, pieces[rng() % pieces.size()]);
+            break;
+        case 2:
+            out[pos] = static_cast<char>(32 + rng() % 95);
+            break;
         default: {
             size_t len = std::min<size_t>(1 + rng() % 20, out.size() - pos);
             out.insert(rng() % out.size(), out.substr(pos, len));
@@ -73,7 +106,8 @@ TEST_CASE("pathological inputs are diagnosed", "[robustness]") {
         "const A = 1 % 0",
         "kernel k(x: fp16[1000000000, 1000000000, 1000000000]) -> (y: fp16[1]) { y = x }",
         "kernel k(x: fp16[-1, 3]) -> (y: fp16[-1, 3]) { y = x }",
-        "weight W: fp16[100000, 100000, 100000] = zeros()\nkernel k(x: fp16[1]) -> (y: fp16[1]) { y = x }",
+        "weight W: fp16[100000, 100000, 100000] = zeros()\nkernel k(x: fp16[1]) -> (y: fp16[1]) { "
+        "y = x }",
     };
     for (const std::string& input : inputs) {
         INFO(input.substr(0, 120));

@@ -18,7 +18,8 @@ std::vector<std::string> opSequence(const std::string& mil) {
     for (std::string line; std::getline(lines, line);) {
         std::smatch match;
         if (line.find("func main") != std::string::npos) continue;
-        if (std::regex_search(line, match, statement) && match[1] != "const") ops.push_back(match[1]);
+        if (std::regex_search(line, match, statement) && match[1] != "const")
+            ops.push_back(match[1]);
     }
     return ops;
 }
@@ -26,12 +27,13 @@ std::vector<std::string> opSequence(const std::string& mil) {
 
 TEST_CASE("the seed example has the seed's op sequence and weight headers", "[seed]") {
     TempDir out;
-    CliResult result = runAnec({"build", (sourceDir() / "examples/ffn_w13_bwd.ane").string(), "-O0", "-o",
-                                out.path().string()});
+    CliResult result = runAnec({"build", (sourceDir() / "examples/ffn_w13_bwd.ane").string(), "-O0",
+                                "-o", out.path().string()});
     INFO(result.err);
     REQUIRE(result.status == 0);
     std::string mil = readFile(out / "ffn_w13_bwd/model.mil");
-    std::vector<std::string> expected{"cast", "slice_by_size", "slice_by_size", "conv", "conv", "add", "cast"};
+    std::vector<std::string> expected{"cast", "slice_by_size", "slice_by_size", "conv",
+                                      "conv", "add",           "cast"};
     CHECK(opSequence(mil) == expected);
     CHECK(mil.rfind("program(1.3)\n", 0) == 0);
     CHECK(mil.find("func main<ios18>(tensor<fp32, [1, 4096, 1, 64]> x)") != std::string::npos);
@@ -52,5 +54,6 @@ TEST_CASE("the seed example has the seed's op sequence and weight headers", "[se
         ++blobs;
     }
     CHECK(blobs == 2);
-    CHECK(opSequence(readFile(fs::path(ANEC_SHARED_DIR) / "seeds/ffn_w13_bwd/model.mil")) == expected);
+    CHECK(opSequence(readFile(fs::path(ANEC_SHARED_DIR) / "seeds/ffn_w13_bwd/model.mil")) ==
+          expected);
 }

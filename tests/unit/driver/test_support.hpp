@@ -26,7 +26,7 @@ inline void writeFile(const std::filesystem::path& path, const std::string& text
 
 // A fresh directory under the system temp dir, removed with everything in it at scope exit.
 class TempDir {
-public:
+  public:
     TempDir() {
         static int counter = 0;
         path_ = std::filesystem::temp_directory_path() /
@@ -43,7 +43,7 @@ public:
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
@@ -56,7 +56,8 @@ struct CliResult {
 inline CliResult runAnec(std::vector<std::string> args) {
     args.insert(args.begin(), "anec");
     std::vector<const char*> argv;
-    for (const std::string& arg : args) argv.push_back(arg.c_str());
+    for (const std::string& arg : args)
+        argv.push_back(arg.c_str());
     std::ostringstream out, err;
     CliResult result;
     result.status = driver::runCli(static_cast<int>(argv.size()), argv.data(), out, err);
@@ -65,6 +66,8 @@ inline CliResult runAnec(std::vector<std::string> args) {
     return result;
 }
 
-inline std::filesystem::path sourceDir() { return ANEC_SOURCE_DIR; }
+inline std::filesystem::path sourceDir() {
+    return ANEC_SOURCE_DIR;
+}
 
 } // namespace anec::test

@@ -616,21 +616,25 @@ TEST_CASE("npy reader reorders Fortran-order arrays to C order", "[sema][npy]") 
     // A 2x3 int32 array [[0, 1, 2], [3, 4, 5]] stored column-major: 0 3 1 4 2 5.
     auto bytes = rawNpy(1, "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3), }", 0);
     for (int32_t v : {0, 3, 1, 4, 2, 5})
-        for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
+        for (int i = 0; i < 4; ++i)
+            bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
     auto array = npy::parse(bytes);
     REQUIRE(array);
     CHECK(array->shape == std::vector<int64_t>{2, 3});
-    for (int64_t i = 0; i < 6; ++i) CHECK(array->at(i) == static_cast<double>(i));
+    for (int64_t i = 0; i < 6; ++i)
+        CHECK(array->at(i) == static_cast<double>(i));
     // Rank 3: element (i, j, k) of shape (2, 2, 2) sits at i + 2 * (j + 2 * k) in the file.
     auto cube = rawNpy(1, "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 2, 2), }", 0);
     for (int f = 0; f < 8; ++f) {
         int i = f % 2, j = (f / 2) % 2, k = f / 4;
         int32_t v = i * 4 + j * 2 + k; // its C-order position
-        for (int b = 0; b < 4; ++b) cube.push_back(static_cast<uint8_t>(v >> (8 * b)));
+        for (int b = 0; b < 4; ++b)
+            cube.push_back(static_cast<uint8_t>(v >> (8 * b)));
     }
     auto cubeArray = npy::parse(cube);
     REQUIRE(cubeArray);
-    for (int64_t i = 0; i < 8; ++i) CHECK(cubeArray->at(i) == static_cast<double>(i));
+    for (int64_t i = 0; i < 8; ++i)
+        CHECK(cubeArray->at(i) == static_cast<double>(i));
 }
 
 TEST_CASE("npy reader accepts version 2 headers and rejects malformed files", "[sema][npy]") {

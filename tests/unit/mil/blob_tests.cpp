@@ -53,7 +53,6 @@ std::vector<uint8_t> oneBlobFile() {
     return writer.bytes();
 }
 
-
 const fs::path kSeedBlob = fs::path(ANEC_SHARED_DIR) / "seeds/ffn_w13_bwd/weights/w1t.bin";
 } // namespace
 

@@ -45,7 +45,6 @@ bool hasLine(const std::string& mil, const std::string& line) {
     return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
 
-
 const std::string kSeedMil = R"(program(1.3)
 )" + kBuildInfo + R"(
 {

@@ -94,7 +94,8 @@ TEST_CASE("anec build of the seed's model.mil", "[milparse][cli][seed]") {
     // At -O1 the two convs over adjacent slices become one conv over the whole input, with the
     // weights concatenated along Cin.
     TempDir fused;
-    REQUIRE(runAnec({"build", (seed / "model.mil").string(), "-o", fused.path().string()}).status == 0);
+    REQUIRE(runAnec({"build", (seed / "model.mil").string(), "-o", fused.path().string()}).status ==
+            0);
     std::string fusedMil = readFile(fused / "main/model.mil");
     CHECK(fusedMil.find("tensor<fp16, [768, 4096, 1, 1]>") != std::string::npos);
     CHECK(fusedMil.find("slice_by_size") == std::string::npos);

@@ -75,7 +75,6 @@ runtime::Tensor makeInput(const ir::TensorType& type, uint64_t seed) {
     return tensor;
 }
 
-
 std::map<std::string, runtime::Tensor> run(std::shared_ptr<const ir::Module> module,
                                            const std::string& kernel,
                                            const std::map<std::string, runtime::Tensor>& inputs) {

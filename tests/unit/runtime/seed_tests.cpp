@@ -48,7 +48,6 @@ void blobToNpy(const fs::path& blob, const fs::path& npyPath) {
     REQUIRE(npy::write(npyPath.string(), array));
 }
 
-
 const char* const kSeedSource = R"(
 // The seed program (model.mil) in .ane: its conv weights are W1t and W3t as stored.
 weight W1t: fp16[768, 2048] = npy("w1t.npy")
