@@ -11,9 +11,12 @@
 #include "runtime/core/backend.hpp"
 #include "support/fp16.hpp"
 #include "support/npy.hpp"
+#include "unit/passes/pass_test_support.hpp"
 
 using namespace anec;
 using namespace anec::milparse::test;
+using anec::passes::test::makeInput;
+using anec::passes::test::runKernel;
 namespace fs = std::filesystem;
 
 namespace {
@@ -38,53 +41,6 @@ std::shared_ptr<ir::Module> compile(const fs::path& path, std::vector<mil::Progr
     return std::shared_ptr<ir::Module>(compilation, compilation->module());
 }
 
-// Deterministic inputs: floats in [-1, 1) on a coarse grid (exact in fp16), small integers,
-// alternating bools.
-runtime::Tensor makeInput(const ir::TensorType& type, uint64_t seed) {
-    runtime::Tensor tensor(type);
-    std::span<uint8_t> bytes = tensor.bytes();
-    uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (int64_t i = 0; i < type.numElements(); ++i) {
-        state = state * 6364136223846793005ull + 1442695040888963407ull;
-        int bucket = static_cast<int>((state >> 33) % 256);
-        double value = (bucket - 128) / 128.0;
-        uint8_t* at = bytes.data() + i * static_cast<int64_t>(ir::dtypeSize(type.dtype));
-        switch (type.dtype) {
-        case ir::DType::Fp16: {
-            uint16_t half = doubleToHalf(value);
-            std::memcpy(at, &half, 2);
-            break;
-        }
-        case ir::DType::Fp32: {
-            float f = static_cast<float>(value);
-            std::memcpy(at, &f, 4);
-            break;
-        }
-        case ir::DType::Int32: {
-            int32_t n = bucket % 64;
-            std::memcpy(at, &n, 4);
-            break;
-        }
-        case ir::DType::Bool:
-            *at = static_cast<uint8_t>(bucket & 1);
-            break;
-        default:
-            FAIL("no test input for " << type.str());
-        }
-    }
-    return tensor;
-}
-
-std::map<std::string, runtime::Tensor> run(std::shared_ptr<const ir::Module> module,
-                                           const std::string& kernel,
-                                           const std::map<std::string, runtime::Tensor>& inputs) {
-    auto backend = runtime::createReferenceBackend();
-    auto executable = backend->prepare(std::move(module), kernel);
-    std::map<std::string, runtime::TensorView> views;
-    for (const auto& [name, tensor] : inputs)
-        views[name] = runtime::TensorView{tensor.type(), tensor.bytes()};
-    return executable->run(views);
-}
 } // namespace
 
 TEST_CASE("a re-parsed example computes exactly what its source computes",
@@ -105,8 +61,8 @@ TEST_CASE("a re-parsed example computes exactly what its source computes",
             uint64_t seed = 1;
             for (const ir::InterfaceTensor& input : ir::interfaceInputs(*kernel)) // pack-io
                 inputs.emplace(input.name, makeInput(input.type, seed++));
-            auto expected = run(source, kernel->name, inputs);
-            auto actual = run(reread, kernel->name, inputs);
+            auto expected = runKernel(source, kernel->name, inputs);
+            auto actual = runKernel(reread, kernel->name, inputs);
             REQUIRE(actual.size() == expected.size());
             for (const auto& [name, tensor] : expected) {
                 INFO("output " << name);
@@ -147,7 +103,7 @@ TEST_CASE("the seed's model.mil parses, checks and reproduces y_expected",
     REQUIRE(x->shape == std::vector<int64_t>{1, 4096, 1, 64});
     std::map<std::string, runtime::Tensor> inputs;
     inputs.emplace("x", runtime::Tensor(kernel.inputs[0]->type, x->data));
-    auto outputs = run(module, "main", inputs);
+    auto outputs = runKernel(module, "main", inputs);
     REQUIRE(outputs.count("y") == 1);
     const runtime::Tensor& y = outputs.at("y");
     REQUIRE(y.type().str() == "fp32[1,768,1,64]");

@@ -47,20 +47,14 @@ inline runtime::Tensor makeInput(const ir::TensorType& type, uint64_t seed) {
         int bucket = static_cast<int>((state >> 33) % 256);
         double value = (bucket - 128) / 128.0;
         uint8_t* at = bytes.data() + i * static_cast<int64_t>(ir::dtypeSize(type.dtype));
-        if (type.dtype == ir::DType::Fp16) {
-            uint16_t half = doubleToHalf(value);
-            std::memcpy(at, &half, 2);
-        } else if (type.dtype == ir::DType::Fp32) {
-            float f = static_cast<float>(value);
-            std::memcpy(at, &f, 4);
-        } else if (type.dtype == ir::DType::Int32) {
-            int32_t n = bucket % 64;
-            std::memcpy(at, &n, 4);
-        } else if (type.dtype == ir::DType::Bool) {
-            *at = static_cast<uint8_t>(bucket & 1);
-        } else {
+        if (ir::isFloat(type.dtype))
+            ir::storeElement(type.dtype, at, value);
+        else if (type.dtype == ir::DType::Int32)
+            ir::storeElement(type.dtype, at, bucket % 64);
+        else if (type.dtype == ir::DType::Bool)
+            ir::storeElement(type.dtype, at, bucket & 1);
+        else
             FAIL("no test input for " << type.str());
-        }
     }
     return tensor;
 }
@@ -80,27 +74,7 @@ runKernel(std::shared_ptr<const ir::Module> module, const std::string& kernel,
 inline double elementAt(const runtime::Tensor& tensor, int64_t i) {
     const uint8_t* at =
         tensor.bytes().data() + i * static_cast<int64_t>(ir::dtypeSize(tensor.type().dtype));
-    switch (tensor.type().dtype) {
-    case ir::DType::Fp16: {
-        uint16_t half;
-        std::memcpy(&half, at, 2);
-        return halfToFloat(half);
-    }
-    case ir::DType::Fp32: {
-        float f;
-        std::memcpy(&f, at, 4);
-        return f;
-    }
-    case ir::DType::Int32: {
-        int32_t n;
-        std::memcpy(&n, at, 4);
-        return n;
-    }
-    case ir::DType::Bool:
-        return *at;
-    default:
-        return 0;
-    }
+    return ir::loadElement(tensor.type().dtype, at);
 }
 
 } // namespace anec::passes::test
