@@ -8,17 +8,15 @@ grammar Ane;
 
 program : decl* EOF ;
 
+// `dynamic` only makes sense on a weight; the AST builder reports it anywhere else.
 decl
-    : constDecl
-    | weightDecl
-    | fnDecl
-    | kernelDecl
-    | fuseDecl
+    : dynamic=DYNAMIC? (constDecl | weightDecl | fnDecl | kernelDecl | fuseDecl)
     | ';'
     ;
 
 constDecl  : CONST name=IDENT '=' value=expr ';'? ;
-weightDecl : WEIGHT name=IDENT ':' type '=' source=call ';'? ;
+// The source is optional for a `dynamic weight` (zeros); sema requires it otherwise.
+weightDecl : WEIGHT name=IDENT ':' type ('=' source=call)? ';'? ;
 fnDecl     : FN name=IDENT '(' params=paramList? ')' ('->' returnType=type)? block ;
 kernelDecl : KERNEL name=IDENT '(' inputs=paramList? ')' '->' '(' outputs=paramList? ')' block ;
 // `fuse up, down as ffn`: one program running the listed kernels in order (docs/language.md).
@@ -75,6 +73,7 @@ rangeTail : ':' stop=expr? (':' step=expr?)? ;
 
 CONST  : 'const' ;
 WEIGHT : 'weight' ;
+DYNAMIC : 'dynamic' ;
 FN     : 'fn' ;
 KERNEL : 'kernel' ;
 FUSE   : 'fuse' ;

@@ -20,6 +20,15 @@ namespace anec::driver {
 
 namespace {
 
+constexpr const char* kTargetHelp =
+    "the ANE to legalize for: generic (default: what every chip accepts), m1, m2, m3, m4, m5, or "
+    "none (no legalization); see docs/ane-rules.md";
+
+void addTargetOption(CLI::App& command, std::string& target) {
+    command.add_option("--target", target, kTargetHelp)
+        ->check(CLI::IsMember({"generic", "m1", "m2", "m3", "m4", "m5", "none"}));
+}
+
 constexpr const char* kNoPackIoHelp =
     "keep inputs/outputs separate instead of packing those of equal spatial size into one";
 
@@ -39,6 +48,7 @@ struct BuildArgs {
     std::vector<std::string> printIrAfter;
     bool passStats = false;
     bool noPackIo = false;
+    std::string target = "generic"; // --target (none: no legalization)
 };
 
 std::vector<std::string> splitPassList(const std::string& list) {
@@ -67,6 +77,7 @@ CompileOptions makeOptions(const CommonArgs& common, const BuildArgs& build) {
     }
     options.optLevel = build.optLevel;
     options.packIo = !build.noPackIo;
+    options.target = parseTargetOption(build.target);
     auto opset = mil::parseOpset(build.opset);
     if (!opset) throw Error("unknown opset '" + build.opset + "' (expected ios16, ios17 or ios18)");
     options.emit.opset = *opset;
@@ -176,9 +187,18 @@ void addRunOptions(CLI::App& command, RunArgs& args, CLI::Option*& seedOption) {
                      ->check(CLI::Validator(checkSeed, "SEED"));
     command.add_option("--output-dir", args.outputDir,
                        "where to write <output>.npy (default: the current directory)");
-    command.add_option("--backend", args.backend, "auto (default), reference or ane")
-        ->check(CLI::IsMember({"auto", "reference", "ane"}));
+    command
+        .add_option("--backend", args.backend,
+                    "auto (default), reference, ane, or ane-sim (the ANE simulator: the ANE's "
+                    "known rules checked on any machine, the chip chosen by --target)")
+        ->check(CLI::IsMember({"auto", "reference", "ane", "ane-sim"}));
+    command
+        .add_option("--compile-budget", args.compileBudget,
+                    "ANE compiles this process may make before an error (default "
+                    "ANEC_COMPILE_BUDGET or 100; the ANE compiler fails near 119)")
+        ->check(CLI::Range(size_t{1}, size_t{1000000}));
     command.add_flag("--no-pack-io", args.noPackIo, kNoPackIoHelp);
+    addTargetOption(command, args.target);
     command.add_flag("--reference-check", args.referenceCheck,
                      "also run in float64 and print each output's error against it");
 }
@@ -227,6 +247,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                      "print the IR to stderr after each run of pass NAME (repeatable)")
         ->allow_extra_args(false);
     buildCmd->add_flag("--no-pack-io", build.noPackIo, kNoPackIoHelp);
+    addTargetOption(*buildCmd, build.target);
     buildCmd->add_flag("--pass-stats", build.passStats,
                        "print each pass's change count to stderr after the build");
 
@@ -236,6 +257,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     addCommonOptions(*statsCmd, statsArgs);
     BuildArgs statsBuild;
     statsCmd->add_flag("--no-pack-io", statsBuild.noPackIo, kNoPackIoHelp);
+    addTargetOption(*statsCmd, statsBuild.target);
 
     RunArgs runArgs;
     CLI::Option* seedOption = nullptr;

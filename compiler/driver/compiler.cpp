@@ -95,9 +95,11 @@ Expected<passes::PassManager> Compilation::makePipeline() const {
     for (const std::string& name : options_.printIrAfter)
         if (auto known = passes::checkPassName(name); !known)
             return fail("--print-ir-after: " + known.error());
-    std::vector<std::string> names = passes::pipelinePassNames(options_.optLevel);
+    std::vector<std::string> names =
+        passes::pipelinePassNames(options_.optLevel, options_.target.has_value());
     if (!options_.packIo) std::erase(names, std::string("pack-io"));
-    auto pipeline = passes::buildPipeline(options_.passes ? *options_.passes : names);
+    auto pipeline =
+        passes::buildPipeline(options_.passes ? *options_.passes : names, options_.target);
     if (!pipeline) return pipeline;
     if (options_.printIrAfterAll || !options_.printIrAfter.empty()) {
         pipeline->setAfterPass([this](const passes::Pass& pass, const ir::Module& module) {
@@ -112,9 +114,20 @@ Expected<passes::PassManager> Compilation::makePipeline() const {
 std::vector<mil::Program> Compilation::emit() {
     std::vector<mil::Program> programs;
     if (!optimize()) return programs;
+    mil::EmitOptions emit = options_.emit;
+    if (options_.target) emit = passes::emitOptionsFor(*options_.target, emit);
     for (const auto& kernel : module_->kernels)
-        programs.push_back(mil::emitProgram(*kernel, options_.emit));
+        programs.push_back(mil::emitProgram(*kernel, emit));
     return programs;
+}
+
+std::optional<passes::AneTarget> parseTargetOption(const std::string& name) {
+    if (name == "none") return std::nullopt;
+    if (auto target = passes::parseAneTarget(name)) return target;
+    std::string known;
+    for (const std::string& candidate : passes::aneTargetNames())
+        known += candidate + ", ";
+    throw Error("unknown target '" + name + "' (expected " + known + "or none)");
 }
 
 std::pair<std::string, int64_t> parseDefine(const std::string& text) {

@@ -14,6 +14,7 @@
 #include "frontend/frontend.hpp"
 #include "ir/ir.hpp"
 #include "mil/emitter.hpp"
+#include "passes/ane_target.hpp"
 #include "passes/pass.hpp"
 #include "support/diagnostics.hpp"
 
@@ -33,6 +34,10 @@ struct CompileOptions {
     bool printIrAfterAll = false;
     std::set<std::string> printIrAfter;
     std::ostream* irDump = nullptr;
+    // The ANE target to legalize for (ane-legalize at every -O level; the emitter takes the
+    // program version and blob alignment from it). nullopt: no legalization, the library
+    // default; the CLI defaults to generic.
+    std::optional<passes::AneTarget> target;
     mil::EmitOptions emit;
 };
 
@@ -77,6 +82,10 @@ class Compilation {
     std::unique_ptr<ir::Module> module_;
     std::vector<passes::PassResult> passResults_;
 };
+
+// --target: "generic", "m1" .. "m5", or "none" (nullopt: no legalization); throws anec::Error
+// naming the known targets otherwise.
+std::optional<passes::AneTarget> parseTargetOption(const std::string& name);
 
 // Parses "NAME=VALUE" (-D); throws anec::Error on a malformed definition.
 std::pair<std::string, int64_t> parseDefine(const std::string& text);

@@ -1,7 +1,10 @@
 #include "driver/program_loader.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "driver/compiler.hpp"
 
@@ -55,7 +58,8 @@ std::vector<LoadedKernel> kernelsOf(const std::shared_ptr<Compilation>& compilat
 std::shared_ptr<Compilation> loadMilFile(const fs::path& milFile) {
     auto compilation = std::make_shared<Compilation>();
     if (!compilation->loadFile(milFile)) throwCompileError(*compilation);
-    return compileLoaded(compilation, /*optimize=*/false);
+    compileLoaded(compilation, /*optimize=*/false);
+    return compilation;
 }
 
 // The directory's own name, also for "out/k/" and ".".
@@ -131,6 +135,7 @@ LoadedProgram compileSource(const std::string& name, const std::string& text,
     compileOptions.frontend.defines = options.defines;
     compileOptions.optLevel = options.optLevel;
     compileOptions.packIo = options.packIo;
+    compileOptions.target = options.target;
     auto compilation = std::make_shared<Compilation>(compileOptions);
     compilation->loadSource(name, text);
     compileLoaded(compilation, /*optimize=*/true);
@@ -145,6 +150,7 @@ LoadedProgram loadProgram(const fs::path& path, const LoadOptions& options,
         compileOptions.frontend.defines = options.defines;
         compileOptions.optLevel = options.optLevel;
         compileOptions.packIo = options.packIo;
+        compileOptions.target = options.target;
         auto compilation = std::make_shared<Compilation>(compileOptions);
         if (!compilation->loadFile(path)) throwCompileError(*compilation);
         compileLoaded(compilation, /*optimize=*/true);

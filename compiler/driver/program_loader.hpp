@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ir/ir.hpp"
+#include "passes/ane_target.hpp"
 #include "support/diagnostics.hpp"
 
 namespace anec::driver {
@@ -19,6 +21,8 @@ struct LoadOptions {
     std::map<std::string, int64_t> defines;
     int optLevel = 1;
     bool packIo = true; // CompileOptions::packIo
+    // CompileOptions::target: the ANE target .ane sources are legalized for (nullopt: none).
+    std::optional<passes::AneTarget> target;
 };
 
 // One runnable kernel. `name` is what users select it by: the kernel name of a .ane source,

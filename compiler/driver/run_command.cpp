@@ -42,12 +42,22 @@ runtime::BackendKind parseBackendKind(const std::string& name) {
     if (name == "auto") return runtime::BackendKind::Auto;
     if (name == "reference") return runtime::BackendKind::Reference;
     if (name == "ane") return runtime::BackendKind::Ane;
-    throw Error("unknown backend '" + name + "' (expected auto, reference or ane)");
+    if (name == "ane-sim") return runtime::BackendKind::AneSimulator;
+    throw Error("unknown backend '" + name + "' (expected auto, reference, ane or ane-sim)");
+}
+
+// The ANE backends legalize for --target (also the simulated chip); none: the machine's chip.
+runtime::BackendOptions backendOptions(const RunArgs& args) {
+    runtime::BackendOptions options;
+    options.aneTarget = args.target == "none" ? "" : args.target;
+    options.compileBudget = args.compileBudget;
+    return options;
 }
 
 LoadOptions loadOptions(const RunArgs& args) {
     LoadOptions options;
     options.packIo = !args.noPackIo;
+    options.target = parseTargetOption(args.target);
     for (const std::string& define : args.defines) {
         auto [name, value] = parseDefine(define);
         options.defines[name] = value;
@@ -72,6 +82,11 @@ std::vector<std::string> inputNames(const ir::Kernel& kernel) {
     for (const ir::InterfaceTensor& input : ir::interfaceInputs(kernel))
         names.push_back(input.name);
     return names;
+}
+
+bool isDynamicWeight(const ir::Kernel& kernel, const std::string& name) {
+    return std::any_of(kernel.dynamicWeights.begin(), kernel.dynamicWeights.end(),
+                       [&](const ir::DynamicWeight& weight) { return weight.name == name; });
 }
 
 std::string quotedList(const std::vector<std::string>& names) {
@@ -107,6 +122,10 @@ std::map<std::string, runtime::Tensor> resolveInputs(const LoadedKernel& loaded,
             tensors[input.name] = tensorFromNpy(*array, input.type, what);
             out << "input " << input.name << ": " << input.type.str() << " from " << file->path
                 << "\n";
+        } else if (isDynamicWeight(kernel, input.name)) {
+            // The executable passes the weight's current (initial) value.
+            out << "input " << input.name << ": " << input.type.str()
+                << " dynamic weight, initial value\n";
         } else if (args.randomInputs) {
             uint64_t seed = args.randomSeed + index;
             tensors[input.name] = randomTensor(input.type, seed);
@@ -214,7 +233,7 @@ npy::Array readArray(const std::string& path) {
 int runKernelCommand(const RunArgs& args, std::ostream& out, std::ostream& err) {
     std::vector<InputFile> files = parseInputArgs(args.inputs);
     std::unique_ptr<runtime::Backend> backend =
-        runtime::createBackend(parseBackendKind(args.backend));
+        runtime::createBackend(parseBackendKind(args.backend), backendOptions(args));
     LoadedProgram program = loadForRun(args);
     err << program.warnings;
     const LoadedKernel& loaded = program.select(args.kernel);

@@ -16,9 +16,13 @@ struct RunArgs {
     bool randomInputs = false;
     uint64_t randomSeed = 0;
     std::string outputDir = ".";
-    std::string backend = "auto"; // auto | reference | ane
+    std::string backend = "auto"; // auto | reference | ane | ane-sim
+    // --compile-budget N: the process's ANE compile budget (0: ANEC_COMPILE_BUDGET or 100).
+    size_t compileBudget = 0;
     bool referenceCheck = false;
     bool noPackIo = false; // .ane sources: do not pack inputs/outputs (pack-io)
+    // .ane/.mil sources: the ANE target to legalize for (--target): generic, m1 .. m5, or none.
+    std::string target = "generic";
 };
 
 // Returns the exit status (0: ran and wrote every output).

@@ -32,6 +32,19 @@ uint64_t perElementCost(const std::string& kind) {
     return 1;
 }
 
+// scores = q @ k^T (2*L*S*E), scale and mask (2 per score), softmax (5 per score),
+// probs @ v (2*L*S*Ev), per batch element.
+uint64_t attentionFlops(const ir::Op& op) {
+    const ir::Shape& k = op.operands[1]->type.shape;
+    const ir::Shape& v = op.operands[2]->type.shape;
+    if (k.size() < 2 || v.empty()) return 0;
+    const uint64_t e = static_cast<uint64_t>(k.back());
+    const uint64_t ev = static_cast<uint64_t>(v.back());
+    const uint64_t scores = elements(op.result()) / std::max<uint64_t>(ev, 1) *
+                            static_cast<uint64_t>(k[k.size() - 2]); // batch * L * S
+    return scores * (2 * e + 2 + perElementCost("softmax") + 2 * ev);
+}
+
 std::string withCommas(uint64_t n) {
     std::string digits = std::to_string(n), out;
     for (size_t i = 0; i < digits.size(); ++i) {
@@ -53,8 +66,12 @@ uint64_t opFlops(const ir::Op& op) {
         uint64_t perOutput = 1;
         for (size_t d = 1; d < w.size(); ++d)
             perOutput *= static_cast<uint64_t>(w[d]);
-        return 2 * out * perOutput;
+        const bool biased = op.operands.size() > 2 && op.operands[2];
+        return 2 * out * perOutput + (biased ? out : 0); // the bias: one add per output element
     }
+    if (kind == "scaled_dot_product_attention" && op.operands.size() > 2 && op.operands[1] &&
+        op.operands[2])
+        return attentionFlops(op);
     if (kind == "matmul" && op.operands.size() > 1 && op.operands[0]) {
         // 2 * M * N * K * batch: K multiply-adds per output element.
         const ir::Shape& x = op.operands[0]->type.shape;

@@ -131,13 +131,15 @@ struct ConstDecl {
     SourceLoc loc;
     ExprPtr value;
 };
-// weight NAME: TYPE = source(...)        source: random(seed, scale) | npy("f.npy") | zeros() |
-// ones()
+// [dynamic] weight NAME: TYPE = source(...)   source: random(seed, scale) | npy("f.npy") |
+// zeros() | ones(). A dynamic weight is a kernel input given at run time (the source is its
+// initial value, zeros when omitted); docs/language.md "Dynamic weights".
 struct WeightDecl {
     std::string name;
     SourceLoc loc;
     TypeExpr type;
-    ExprPtr source; // a CallExpr
+    ExprPtr source; // a CallExpr; null when omitted (only valid for a dynamic weight)
+    bool dynamic = false;
 };
 // fn NAME(params) [-> TYPE] { stmts; return e }   (inlined at every call)
 struct FnDecl {

@@ -38,7 +38,7 @@ class AstBuilder {
     };
 
     ast::ConstDecl constDecl(AneParser::ConstDeclContext& ctx);
-    ast::WeightDecl weightDecl(AneParser::WeightDeclContext& ctx);
+    ast::WeightDecl weightDecl(AneParser::WeightDeclContext& ctx, bool dynamic);
     ast::FnDecl fnDecl(AneParser::FnDeclContext& ctx);
     ast::KernelDecl kernelDecl(AneParser::KernelDeclContext& ctx);
     ast::FuseDecl fuseDecl(AneParser::FuseDeclContext& ctx);
@@ -80,10 +80,14 @@ std::unique_ptr<ast::Program> AstBuilder::program(AneParser::ProgramContext& tre
     auto program = std::make_unique<ast::Program>();
     program->file = locator_.file();
     for (AneParser::DeclContext* decl : tree.decl()) {
+        if (decl->dynamic != nullptr && decl->weightDecl() == nullptr)
+            diagnostics_.error(loc(decl->dynamic),
+                               "'dynamic' applies only to weights, as in 'dynamic weight W: "
+                               "fp16[64, 64]'");
         if (auto* c = decl->constDecl())
             program->decls.emplace_back(constDecl(*c));
         else if (auto* w = decl->weightDecl())
-            program->decls.emplace_back(weightDecl(*w));
+            program->decls.emplace_back(weightDecl(*w, decl->dynamic != nullptr));
         else if (auto* f = decl->fnDecl())
             program->decls.emplace_back(fnDecl(*f));
         else if (auto* k = decl->kernelDecl())
@@ -99,12 +103,13 @@ ast::ConstDecl AstBuilder::constDecl(AneParser::ConstDeclContext& ctx) {
     return ast::ConstDecl{text(ctx.name), loc(ctx.name), expr(ctx.value)};
 }
 
-ast::WeightDecl AstBuilder::weightDecl(AneParser::WeightDeclContext& ctx) {
+ast::WeightDecl AstBuilder::weightDecl(AneParser::WeightDeclContext& ctx, bool dynamic) {
     ast::WeightDecl decl;
     decl.name = text(ctx.name);
     decl.loc = loc(ctx.name);
     decl.type = type(*ctx.type());
-    decl.source = call(*ctx.source);
+    if (ctx.source != nullptr) decl.source = call(*ctx.source);
+    decl.dynamic = dynamic;
     return decl;
 }
 

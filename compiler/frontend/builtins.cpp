@@ -8,6 +8,7 @@
 #include <map>
 
 #include "frontend/arguments.hpp"
+#include "frontend/dynamic_weights.hpp"
 
 namespace anec::frontend {
 
@@ -58,17 +59,24 @@ class BuiltinCall {
         return operand;
     }
     // A constant tensor (weights and expressions of weights): conv weights are baked at build time.
-    ir::Value* constantTensor(size_t i) {
+    // With acceptRuntimeWeight, also a weight given at run time (dynamic weights and expressions
+    // of them), which linear lowers to matmul.
+    ir::Value* constantTensor(size_t i, bool acceptRuntimeWeight = false) {
         ir::Value* value = tensor(i);
         if (value && !BodyLowerer::isConstant(value)) {
-            error(argLoc(i),
-                  name +
-                      " needs a constant weight (a weight or an expression of weights), got a "
-                      "computed " +
-                      value->type.str() + "; use matmul for computed operands");
-            return nullptr;
+            const ir::Kernel& kernel = lowerer.context().kernel;
+            if (acceptRuntimeWeight && isRuntimeWeight(value, kernel)) return value;
+            const ir::DynamicWeight* dynamic = dynamicWeightIn(value, kernel);
+            if (dynamic && !acceptRuntimeWeight) {
+                error(argLoc(i), constantWeightNeeded(name, dynamic->name));
+                return nullptr;
+            }
         }
-        return value;
+        return constant(value, i, "weight", "use matmul for computed operands");
+    }
+    // MIL conv takes its bias as a constant too.
+    ir::Value* constantBias(size_t i) {
+        return constant(tensor(i), i, "bias", "add a computed bias after the " + name);
     }
     std::optional<int64_t> integer(size_t i, std::optional<int64_t> fallback = std::nullopt) {
         if (!has(i)) return fallback;
@@ -149,6 +157,17 @@ class BuiltinCall {
   private:
     std::string paramName(size_t i) const { return params_ ? (*params_)[i].name : "?"; }
 
+    ir::Value* constant(ir::Value* value, size_t i, const std::string& what,
+                        const std::string& hint) {
+        if (value && !BodyLowerer::isConstant(value)) {
+            error(argLoc(i), name + " needs a constant " + what +
+                                 " (a weight or an expression of weights), got a computed " +
+                                 value->type.str() + "; " + hint);
+            return nullptr;
+        }
+        return value;
+    }
+
     BoundArguments args_;
     const std::vector<ParamSpec>* params_ = nullptr;
     bool failed_ = false;
@@ -165,8 +184,10 @@ ParamSpec optional(const char* name) {
     return {name, false};
 }
 
-Operand conv2d(BuiltinCall& c, ir::Value* x, ir::Value* weight, ir::AttrMap attrs) {
-    return c.lowerer.createOp("conv", {x, weight}, std::move(attrs), c.loc());
+// `bias` may be null (no bias operand).
+Operand conv2d(BuiltinCall& c, ir::Value* x, ir::Value* weight, ir::Value* bias,
+               ir::AttrMap attrs) {
+    return c.lowerer.createOp("conv", {x, weight, bias}, std::move(attrs), c.loc());
 }
 
 ir::AttrMap convAttrs(std::vector<int64_t> strides, std::string padType, std::vector<int64_t> pad,
@@ -180,7 +201,8 @@ ir::AttrMap convAttrs(std::vector<int64_t> strides, std::string padType, std::ve
 
 Operand lowerLinear(BuiltinCall& c) {
     ir::Value* x = c.tensor(0);
-    ir::Value* w = c.constantTensor(1);
+    ir::Value* w = c.constantTensor(1, /*acceptRuntimeWeight=*/true);
+    ir::Value* bias = c.constantBias(2);
     if (c.failed() || !x || !w) return c.fail();
     const ir::TensorType& wt = w->type;
     if (wt.rank() != 2) {
@@ -197,11 +219,13 @@ Operand lowerLinear(BuiltinCall& c) {
                              std::to_string(x->type.shape[1]));
         return c.fail();
     }
+    // conv needs a constant weight (rule 11); a dynamic one multiplies at run time.
+    if (!BodyLowerer::isConstant(w)) return lowerLinearAsMatmul(c.lowerer, x, w, bias, c.loc());
     // Materialised as [Cout, Cin, 1, 1] by constant folding.
     Operand w4 = c.lowerer.createOp(
         "reshape", {w}, {{"shape", std::vector<int64_t>{wt.shape[0], wt.shape[1], 1, 1}}}, c.loc());
     if (!w4.isTensor()) return c.fail();
-    return conv2d(c, x, w4.value, convAttrs({1, 1}, "valid", {0, 0, 0, 0}, {1, 1}, 1));
+    return conv2d(c, x, w4.value, bias, convAttrs({1, 1}, "valid", {0, 0, 0, 0}, {1, 1}, 1));
 }
 
 Operand lowerConv(BuiltinCall& c) {
@@ -210,6 +234,7 @@ Operand lowerConv(BuiltinCall& c) {
     auto strides = c.intList(2, std::vector<int64_t>{1, 1});
     auto dilations = c.intList(4, std::vector<int64_t>{1, 1});
     auto groups = c.integer(5, 1);
+    ir::Value* bias = c.constantBias(6);
     std::string padType = "valid";
     std::vector<int64_t> pad{0, 0, 0, 0};
     if (c.isList(3)) {
@@ -229,7 +254,7 @@ Operand lowerConv(BuiltinCall& c) {
         padType = *text;
     }
     if (c.failed() || !x || !w || !strides || !dilations || !groups) return c.fail();
-    return conv2d(c, x, w, convAttrs(*strides, padType, pad, *dilations, *groups));
+    return conv2d(c, x, w, bias, convAttrs(*strides, padType, pad, *dilations, *groups));
 }
 
 Operand lowerMatmul(BuiltinCall& c) {
@@ -239,6 +264,18 @@ Operand lowerMatmul(BuiltinCall& c) {
     auto ty = c.boolean(3, false);
     if (c.failed()) return c.fail();
     return c.lowerer.createOp("matmul", {x, y}, {{"transpose_x", *tx}, {"transpose_y", *ty}},
+                              c.loc());
+}
+
+// MIL scaled_dot_product_attention; the optional mask is bool (true keeps a position) or float
+// (added to the scores).
+Operand lowerAttention(BuiltinCall& c) {
+    ir::Value* query = c.tensor(0);
+    ir::Value* key = c.tensor(1);
+    ir::Value* value = c.tensor(2);
+    ir::Value* mask = c.tensor(3);
+    if (c.failed()) return c.fail();
+    return c.lowerer.createOp("scaled_dot_product_attention", {query, key, value, mask}, {},
                               c.loc());
 }
 
@@ -478,14 +515,19 @@ Operand lowerSelect(BuiltinCall& c) {
 const std::map<std::string, Builtin>& builtins() {
     static const std::map<std::string, Builtin> table = [] {
         std::map<std::string, Builtin> t;
-        t["linear"] = {{{"x"}, {"W"}}, lowerLinear};
+        t["linear"] = {{{"x"}, {"W"}, optional("bias")}, lowerLinear};
         t["conv"] = {{{"x"},
                       {"W"},
                       optional("strides"),
                       optional("padding"),
                       optional("dilations"),
-                      optional("groups")},
+                      optional("groups"),
+                      optional("bias")},
                      lowerConv};
+        // Not `attention`: kernels may be named that (examples/attention_fwd.ane), and a kernel
+        // may not share a builtin's name.
+        t["scaled_dot_product_attention"] = {{{"q"}, {"k"}, {"v"}, optional("mask")},
+                                             lowerAttention};
         t["matmul"] = {{{"x"}, {"y"}, optional("transpose_x"), optional("transpose_y")},
                        lowerMatmul};
         t["cast"] = {{{"x"}, {"dtype"}}, lowerCast};

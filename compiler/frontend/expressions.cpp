@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "frontend/builtins.hpp"
+#include "frontend/dynamic_weights.hpp"
 #include "frontend/lowering.hpp"
 
 namespace anec::frontend {
@@ -112,7 +113,12 @@ bool BodyLowerer::defineLocal(const std::string& name, SourceLoc loc, LocalBindi
     SourceLoc previous;
     if (const LocalBinding* local = scope_.find(name))
         previous = local->loc;
-    else if (ctx_.globals.defines(name))
+    else if (binding.kind == LocalBinding::Kind::Input && isDynamicWeight(ctx_.globals, name)) {
+        // Bound anyway (as an error), so that its uses report nothing more.
+        binding.operand = Operand::error();
+        scope_.define(name, std::move(binding));
+        return reportInputNamedLikeDynamicWeight(ctx_.globals, reporter(), name, loc);
+    } else if (ctx_.globals.defines(name))
         previous = ctx_.globals.definitions.at(name);
     else {
         scope_.define(name, std::move(binding));
@@ -251,7 +257,8 @@ Operand BodyLowerer::lowerWeight(const std::string& name, SourceLoc loc) {
     if (cached != ctx_.weightValues.end()) return Operand::tensor(cached->second);
     const WeightEntry& entry = ctx_.globals.weights.at(name);
     if (!entry.data) return Operand::error(); // the declaration's error was reported
-    ir::Value* value = ctx_.builder.createConst(entry.data, loc, name);
+    ir::Value* value = entry.decl->dynamic ? addDynamicWeightInput(ctx_.kernel, name, entry.data)
+                                           : ctx_.builder.createConst(entry.data, loc, name);
     ctx_.weightValues.emplace(name, value);
     return Operand::tensor(value);
 }

@@ -2,6 +2,7 @@
 // merge itself is ir::fuseKernels; the checks here give its failures source locations.
 #include <map>
 
+#include "frontend/dynamic_weights.hpp"
 #include "frontend/lowering.hpp"
 #include "ir/fuse_kernels.hpp"
 
@@ -156,6 +157,7 @@ void lowerFusions(const ast::Program& program, Globals& globals, ConstEvaluator&
             reporter.error(fuse->loc, "cannot fuse into '" + fuse->name + "': " + fused.error());
             continue;
         }
+        mergeDynamicWeights(**fused, bodies);
         module.kernels.push_back(std::move(*fused));
     }
 }

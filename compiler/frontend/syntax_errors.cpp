@@ -33,6 +33,7 @@ bool startsFresh(size_t type) {
     switch (type) {
     case AneParser::CONST:
     case AneParser::WEIGHT:
+    case AneParser::DYNAMIC:
     case AneParser::FN:
     case AneParser::KERNEL:
     case AneParser::FUSE:
@@ -48,6 +49,7 @@ bool isReservedWord(size_t type) {
     switch (type) {
     case AneParser::CONST:
     case AneParser::WEIGHT:
+    case AneParser::DYNAMIC:
     case AneParser::FN:
     case AneParser::KERNEL:
     case AneParser::FUSE:
@@ -132,8 +134,9 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected,
     if (containsAll(remaining, {AneParser::CONST, AneParser::WEIGHT, AneParser::FN,
                                 AneParser::KERNEL, AneParser::FUSE})) {
         items.push_back("a declaration (const, weight, fn, kernel or fuse)");
-        eraseAll(remaining, {AneParser::CONST, AneParser::WEIGHT, AneParser::FN, AneParser::KERNEL,
-                             AneParser::FUSE, AneParser::SEMI, antlr4::Token::EOF});
+        eraseAll(remaining,
+                 {AneParser::CONST, AneParser::WEIGHT, AneParser::DYNAMIC, AneParser::FN,
+                  AneParser::KERNEL, AneParser::FUSE, AneParser::SEMI, antlr4::Token::EOF});
     }
     if (containsAll(remaining, {AneParser::LET, AneParser::RETURN})) {
         items.push_back("a statement");

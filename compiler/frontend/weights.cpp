@@ -64,10 +64,11 @@ class WeightLoader {
 
     std::shared_ptr<const ir::ConstData> load(const ast::WeightDecl& decl) {
         auto type = evaluator_.evalType(decl.type);
-        const auto* call = decl.source ? decl.source->as<ast::CallExpr>() : nullptr;
+        if (!decl.source) return initialZeros(decl, type);
+        const auto* call = decl.source->as<ast::CallExpr>();
         if (!call) {
             reporter_.error(
-                decl.source ? decl.source->loc : decl.loc,
+                decl.source->loc,
                 "a weight needs a source: random(seed, scale), npy(\"file\"), zeros() or ones()");
             return nullptr;
         }
@@ -84,6 +85,26 @@ class WeightLoader {
     }
 
   private:
+    // A dynamic weight may omit its source: it starts at zeros. Any other weight needs one.
+    std::shared_ptr<const ir::ConstData> initialZeros(const ast::WeightDecl& decl,
+                                                      const std::optional<ir::TensorType>& type) {
+        if (!decl.dynamic) {
+            reporter_.error(decl.loc, "weight '" + decl.name +
+                                          "' needs a source: = random(seed, scale), npy(\"file\"), "
+                                          "zeros() or ones() (only a dynamic weight may omit it)");
+            return nullptr;
+        }
+        if (!type) return nullptr;
+        if (type->byteSize() > kMaxWeightBytes) {
+            reporter_.error(decl.type.loc,
+                            "weight '" + decl.name + "' of type " + type->str() + " is too large");
+            return nullptr;
+        }
+        ir::ConstData data = fillConstData(*type, [](size_t) { return 0.0; });
+        data.blobName = decl.name;
+        return std::make_shared<const ir::ConstData>(std::move(data));
+    }
+
     std::optional<ir::ConstData> loadSource(const ast::WeightDecl& decl, const ir::TensorType& type,
                                             const ast::CallExpr& call, SourceLoc loc) {
         if (call.callee == "random") return loadRandom(decl, type, call, loc);

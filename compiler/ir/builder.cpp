@@ -19,6 +19,12 @@ Expected<Op*> Builder::create(const std::string& kind, std::vector<Value*> opera
         types.push_back(v ? &v->type : nullptr);
     auto resultTypes = inferOp(*def, types, attrs, nullptr);
     if (!resultTypes) return fail(resultTypes.error());
+    // Omitted trailing optional operands become explicit nullptrs, so that Op::operands always
+    // follows the specs (conv's bias is operands[2], present or not).
+    const bool variadic =
+        !def->operands.empty() && def->operands.back().arity == OperandArity::Variadic;
+    if (!variadic && operands.size() < def->operands.size())
+        operands.resize(def->operands.size(), nullptr);
 
     auto op = std::make_unique<Op>(*def, loc);
     op->operands = std::move(operands);

@@ -50,6 +50,9 @@ Expected<std::unique_ptr<Kernel>> cloneKernel(const Kernel& kernel) {
         copy->outputs.push_back(KernelOutput{output.name, mapped->second, output.loc});
     }
     copy->packing = kernel.packing; // names and offsets only, no values
+    copy->hostConversions = kernel.hostConversions;
+    copy->dynamicWeights = kernel.dynamicWeights;
+    copy->legalizedFor = kernel.legalizedFor;
     return copy;
 }
 

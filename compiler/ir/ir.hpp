@@ -67,6 +67,11 @@ struct KernelOutput {
     SourceLoc loc;
 };
 
+struct DynamicWeight {
+    std::string name;                            // the kernel input carrying it
+    std::shared_ptr<const ConstData> initial;    // its initial value (type = the input's type)
+};
+
 class Kernel {
   public:
     std::string name;
@@ -77,6 +82,15 @@ class Kernel {
     std::vector<KernelOutput> outputs;  // in declaration order
     // Inputs/outputs packed into one tensor each (pack-io pass); empty when nothing is packed.
     std::vector<PackedIo> packing;
+    // Interface tensors converted fp32 <-> fp16 on the host (ane-legalize); usually empty.
+    std::vector<HostConversion> hostConversions;
+    // Kernel inputs that carry dynamic weights: weights given at run time, so that a training
+    // loop updates them without recompiling. Each names a kernel input (an interface input) and
+    // holds its initial value, which the runtime passes when the caller gives none.
+    std::vector<DynamicWeight> dynamicWeights;
+    // The ANE target the kernel was legalized for ("generic", "m1", ... "m5"); empty when
+    // ane-legalize has not run.
+    std::string legalizedFor;
 
     Value* addInput(std::string inputName, TensorType type);
     Op* append(std::unique_ptr<Op> op);

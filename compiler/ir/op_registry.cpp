@@ -68,6 +68,7 @@ const OpRegistry& OpRegistry::builtin() {
         registerShapeOps(r);
         registerReductionOps(r);
         registerNormalizationOps(r);
+        registerAttentionOps(r);
         return r;
     }();
     return registry;
@@ -93,17 +94,27 @@ const OpDef& OpRegistry::get(const std::string& name) const {
 Expected<std::vector<TensorType>> inferOp(const OpDef& def,
                                           const std::vector<const TensorType*>& operands,
                                           AttrMap& attrs, const ConstData* constData) {
-    size_t fixed = 0;
+    // Trailing optional operands may be omitted (conv(x, weight) without a bias); `required`
+    // counts the operands up to the last required one.
+    size_t fixed = 0, required = 0;
     bool variadic = false;
     for (const OperandSpec& spec : def.operands) {
-        if (spec.arity == OperandArity::Variadic)
+        if (spec.arity == OperandArity::Variadic) {
             variadic = true;
-        else
-            ++fixed;
+            continue;
+        }
+        ++fixed;
+        if (spec.arity == OperandArity::Required) required = fixed;
     }
-    if (variadic ? operands.size() < fixed : operands.size() != fixed)
-        return fail(def.name + " expects " + (variadic ? "at least " : "") + std::to_string(fixed) +
-                    " operand(s), got " + std::to_string(operands.size()));
+    if (variadic ? operands.size() < fixed
+                 : operands.size() < required || operands.size() > fixed) {
+        std::string expected = variadic ? "at least " + std::to_string(fixed)
+                               : required == fixed
+                                   ? std::to_string(fixed)
+                                   : std::to_string(required) + " to " + std::to_string(fixed);
+        return fail(def.name + " expects " + expected + " operand(s), got " +
+                    std::to_string(operands.size()));
+    }
     for (size_t i = 0; i < operands.size(); ++i) {
         const OperandSpec& spec = def.operands[std::min(i, def.operands.size() - 1)];
         if (!operands[i] && spec.arity != OperandArity::Optional)

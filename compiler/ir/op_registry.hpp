@@ -95,8 +95,9 @@ class OpRegistry {
     std::map<std::string, OpDef> defs_;
 };
 
-// Checks operand count and attribute kinds against the spec, fills attribute defaults, and runs
-// shape inference. Used by the builder and the verifier.
+// Checks operand count (trailing optional operands may be omitted) and attribute kinds against
+// the spec, fills attribute defaults, and runs shape inference. Used by the builder and the
+// verifier.
 Expected<std::vector<TensorType>> inferOp(const OpDef& def,
                                           const std::vector<const TensorType*>& operands,
                                           AttrMap& attrs, const ConstData* constData);
@@ -108,5 +109,6 @@ void registerLinearAlgebraOps(OpRegistry& registry);
 void registerShapeOps(OpRegistry& registry);
 void registerReductionOps(OpRegistry& registry);
 void registerNormalizationOps(OpRegistry& registry);
+void registerAttentionOps(OpRegistry& registry);
 
 } // namespace anec::ir

@@ -29,7 +29,15 @@ const PackedIo* packedNamed(const Kernel& kernel, Direction direction, const std
     return nullptr;
 }
 
-std::vector<InterfaceTensor> interfaceOf(const Kernel& kernel, Direction direction) {
+const HostConversion* conversionOf(const Kernel& kernel, Direction direction,
+                                   const std::string& name) {
+    for (const HostConversion& conversion : kernel.hostConversions)
+        if (conversion.direction == direction && conversion.name == name) return &conversion;
+    return nullptr;
+}
+
+// The interface as the program binds it: member and input types before host conversion.
+std::vector<InterfaceTensor> programInterfaceOf(const Kernel& kernel, Direction direction) {
     std::map<size_t, InterfaceTensor> placed;
     std::vector<InterfaceTensor> unpacked;
     for (InterfaceTensor& tensor : ownTensors(kernel, direction)) {
@@ -52,6 +60,15 @@ std::vector<InterfaceTensor> interfaceOf(const Kernel& kernel, Direction directi
             break; // indices with gaps: reported by packingProblems
     }
     return result;
+}
+
+// The interface as callers see it: host conversions applied.
+std::vector<InterfaceTensor> interfaceOf(const Kernel& kernel, Direction direction) {
+    std::vector<InterfaceTensor> tensors = programInterfaceOf(kernel, direction);
+    for (InterfaceTensor& tensor : tensors)
+        if (const HostConversion* conversion = conversionOf(kernel, direction, tensor.name))
+            tensor.type.dtype = conversion->callerDType;
+    return tensors;
 }
 
 std::string directionName(Direction direction) {
@@ -121,6 +138,30 @@ void checkInterface(const Kernel& kernel, Direction direction, std::vector<std::
                            std::to_string(*indices.rbegin()) + " is out of range (" +
                            std::to_string(total) + " " + directionName(direction) + "s)");
 }
+
+// A host conversion names an fp16 interface tensor (after packing is undone) that callers see
+// as fp32, once.
+void checkConversions(const Kernel& kernel, std::vector<std::string>& problems) {
+    std::set<std::pair<Direction, std::string>> seen;
+    for (const HostConversion& conversion : kernel.hostConversions) {
+        std::string what =
+            "host-converted " + directionName(conversion.direction) + " '" + conversion.name + "'";
+        if (!seen.insert({conversion.direction, conversion.name}).second)
+            problems.push_back(what + " is converted twice");
+        const InterfaceTensor* tensor = nullptr;
+        std::vector<InterfaceTensor> interface = programInterfaceOf(kernel, conversion.direction);
+        for (const InterfaceTensor& candidate : interface)
+            if (candidate.name == conversion.name) tensor = &candidate;
+        if (!tensor) {
+            problems.push_back(what + " is not a kernel " + directionName(conversion.direction));
+            continue;
+        }
+        if (tensor->type.dtype != DType::Fp16 || conversion.callerDType != DType::Fp32)
+            problems.push_back(what + " has type " + tensor->type.str() + " and caller dtype " +
+                               std::string(dtypeName(conversion.callerDType)) +
+                               "; host conversion is between fp16 (program) and fp32 (callers)");
+    }
+}
 } // namespace
 
 std::vector<InterfaceTensor> interfaceInputs(const Kernel& kernel) {
@@ -131,8 +172,17 @@ std::vector<InterfaceTensor> interfaceOutputs(const Kernel& kernel) {
     return interfaceOf(kernel, Direction::Output);
 }
 
+std::vector<InterfaceTensor> programInterfaceInputs(const Kernel& kernel) {
+    return programInterfaceOf(kernel, Direction::Input);
+}
+
+std::vector<InterfaceTensor> programInterfaceOutputs(const Kernel& kernel) {
+    return programInterfaceOf(kernel, Direction::Output);
+}
+
 std::vector<std::string> packingProblems(const Kernel& kernel) {
     std::vector<std::string> problems;
+    checkConversions(kernel, problems);
     if (kernel.packing.empty()) return problems;
     std::set<std::pair<Direction, std::string>> seen;
     for (const PackedIo& packed : kernel.packing) {

@@ -27,21 +27,36 @@ struct PackedIo {
     std::vector<PackedMember> members;
 };
 
+// An input or output that the program takes or gives in fp16 while callers use fp32 (ane-legalize
+// on targets that cannot run `cast`): the runtime converts on the host, rounding to nearest even
+// exactly as the in-program cast would. `name` is an interface name (after packing is undone).
+struct HostConversion {
+    PackedIo::Direction direction = PackedIo::Direction::Input;
+    std::string name;
+    DType callerDType = DType::Fp32; // what callers pass (inputs) or receive (outputs)
+};
+
 // A tensor as callers see it.
 struct InterfaceTensor {
     std::string name;
     TensorType type;
 };
 
-// The kernel's inputs (outputs) as declared before packing, in declaration order: packed
+// The kernel's inputs (outputs) as declared before packing and host conversion (their types are
+// the callers' types, Kernel::hostConversions applied), in declaration order: packed
 // members at their recorded index, every other kernel input (output) filling the remaining
 // positions in kernel order. Without packing: the kernel's own inputs (outputs).
 std::vector<InterfaceTensor> interfaceInputs(const Kernel& kernel);
 std::vector<InterfaceTensor> interfaceOutputs(const Kernel& kernel);
+// The same interface as the program binds it (host conversions not applied): what the runtime's
+// packed-I/O layer takes and returns.
+std::vector<InterfaceTensor> programInterfaceInputs(const Kernel& kernel);
+std::vector<InterfaceTensor> programInterfaceOutputs(const Kernel& kernel);
 
 // The problems of the kernel's packing metadata (for the IR verifier): the packed tensor must
 // be a kernel input (output) whose type is the channel concatenation of its members, members
-// contiguous from offset 0, names unique across the interface, indices a permutation.
+// contiguous from offset 0, names unique across the interface, indices a permutation; each host
+// conversion must name an fp16 interface tensor, once.
 std::vector<std::string> packingProblems(const Kernel& kernel);
 
 } // namespace anec::ir

@@ -45,7 +45,11 @@ void printOp(const Op& op, ValueNamer& namer, std::string& out) {
     for (size_t i = 0; i < op.results.size(); ++i)
         out += (i ? ", " : "") + namer.nameOf(op.result(i));
     out += " = " + op.kind() + "(";
-    for (size_t i = 0; i < op.operands.size(); ++i)
+    // Absent trailing optional operands (a conv without bias) are not shown; inner ones are "none".
+    size_t shown = op.operands.size();
+    while (shown > 0 && !op.operands[shown - 1])
+        --shown;
+    for (size_t i = 0; i < shown; ++i)
         out +=
             (i ? ", " : "") + (op.operands[i] ? namer.nameOf(op.operands[i]) : std::string("none"));
     out += ")";

@@ -1,5 +1,6 @@
 #include "ir/verifier.hpp"
 
+#include <algorithm>
 #include <set>
 #include <unordered_set>
 
@@ -38,10 +39,35 @@ class KernelVerifier {
             error(kernel_.loc, "kernel '" + kernel_.name + "' has no outputs");
         for (const std::string& problem : packingProblems(kernel_))
             error(kernel_.loc, problem);
+        verifyDynamicWeights();
         return ok_;
     }
 
   private:
+    // Each dynamic weight names an interface input (packing may have moved it into a packed
+    // tensor) of exactly its initial value's type, once.
+    void verifyDynamicWeights() {
+        std::vector<InterfaceTensor> interface = interfaceInputs(kernel_);
+        std::set<std::string> seen;
+        for (const DynamicWeight& weight : kernel_.dynamicWeights) {
+            std::string what = "dynamic weight '" + weight.name + "'";
+            if (!seen.insert(weight.name).second) error(kernel_.loc, what + " is listed twice");
+            if (!weight.initial) {
+                error(kernel_.loc, what + " has no initial value");
+                continue;
+            }
+            auto input =
+                std::find_if(interface.begin(), interface.end(),
+                             [&](const InterfaceTensor& t) { return t.name == weight.name; });
+            if (input == interface.end())
+                error(kernel_.loc, what + " is not an input of the kernel");
+            else if (input->type != weight.initial->type())
+                error(kernel_.loc, what + " has an initial value of type " +
+                                       weight.initial->type().str() + " but the input is " +
+                                       input->type.str());
+        }
+    }
+
     void error(SourceLoc loc, const std::string& message) {
         diagnostics_.error(loc, "IR verifier: kernel '" + kernel_.name + "': " + message);
         ok_ = false;

@@ -1,5 +1,6 @@
 #include "mil/blob.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <iterator>
@@ -46,8 +47,8 @@ std::string_view nameOf(BlobDType dtype) {
     return findBlobDType(static_cast<uint32_t>(dtype))->name;
 }
 
-uint64_t alignUp(uint64_t value) {
-    return (value + kBlobAlignment - 1) / kBlobAlignment * kBlobAlignment;
+uint64_t alignUp(uint64_t value, uint64_t alignment = kBlobAlignment) {
+    return (value + alignment - 1) / alignment * alignment;
 }
 
 // Explicit byte order, so that files are identical on every host.
@@ -107,12 +108,16 @@ std::optional<BlobDType> blobDTypeFor(ir::DType dtype) {
     }
 }
 
-BlobWriter::BlobWriter() : file_(kBlobHeaderSize, 0) {
+BlobWriter::BlobWriter(uint64_t alignment) : file_(kBlobHeaderSize, 0), alignment_(alignment) {
+    if (alignment == 0 || alignment % kBlobAlignment != 0)
+        throw Error("MILBlob alignment must be a multiple of 64, got " + std::to_string(alignment));
     putLE(file_, 4, kBlobVersion, 4);
 }
 
 uint64_t BlobWriter::add(BlobDType dtype, std::span<const uint8_t> bytes) {
-    uint64_t metadataOffset = alignUp(file_.size());
+    // The data at the next multiple of the alignment with room for the metadata before it.
+    uint64_t metadataOffset =
+        alignUp(file_.size() + kBlobMetadataSize, alignment_) - kBlobMetadataSize;
     uint64_t dataOffset = metadataOffset + kBlobMetadataSize;
     file_.resize(alignUp(dataOffset + bytes.size()), 0);
     putLE(file_, metadataOffset, kBlobSentinel, 4);
@@ -151,6 +156,13 @@ BlobReader BlobReader::open(const std::filesystem::path& path) {
                                std::istreambuf_iterator<char>());
     if (in.bad()) throw Error("cannot read weight blob '" + path.string() + "'");
     return BlobReader(std::move(bytes), path.string());
+}
+
+bool BlobReader::isZero(uint64_t offset, uint64_t size) const {
+    if (offset > file_.size() || file_.size() - offset < size) return false;
+    return std::all_of(file_.begin() + static_cast<std::ptrdiff_t>(offset),
+                       file_.begin() + static_cast<std::ptrdiff_t>(offset + size),
+                       [](uint8_t byte) { return byte == 0; });
 }
 
 void BlobReader::corrupt(const std::string& what) const {
@@ -213,6 +225,11 @@ std::vector<uint64_t> BlobReader::metadataOffsets() const {
         if (offset >= file_.size())
             corrupt("the header announces " + std::to_string(count_) +
                     " blobs, but the file ends after " + std::to_string(i));
+        // A 128-aligned file leaves 64 zero bytes before the next metadata (blob.hpp).
+        if (getLE(file_, offset, 4) != kBlobSentinel && isZero(offset, kBlobMetadataSize) &&
+            file_.size() - offset >= 2 * kBlobMetadataSize &&
+            getLE(file_, offset + kBlobMetadataSize, 4) == kBlobSentinel)
+            offset += kBlobMetadataSize;
         BlobInfo blob = info(offset);
         offsets.push_back(offset);
         // info() guarantees dataOffset + size <= file size, so this cannot overflow.

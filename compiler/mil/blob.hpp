@@ -8,6 +8,9 @@
 //       uint64 padding bits (sub-byte types; 0 here), 32 zero bytes
 //   then the data, 64-aligned; the next metadata starts at the end of the data rounded up to 64.
 // The BLOBFILE offset is the METADATA offset (64 for the first blob), not the data offset.
+// The M5 needs 128-byte alignment (ane-and-mil.md rule 16): there the DATA starts at multiples of
+// 128 and each metadata block sits right before its data (so at 64, 192, 320, ...), which leaves
+// 64 zero bytes between blobs where a 64-aligned layout would put the next metadata.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -59,7 +62,8 @@ std::optional<BlobDType> blobDTypeFor(ir::DType dtype);
 // Builds one blob file in memory. Blobs are laid out in the order they are added.
 class BlobWriter {
   public:
-    BlobWriter();
+    // `alignment`: the data alignment, 64 or 128 (a multiple of 64).
+    explicit BlobWriter(uint64_t alignment = kBlobAlignment);
 
     // Appends a blob and returns its metadata offset (the BLOBFILE offset): 64 for the first.
     uint64_t add(BlobDType dtype, std::span<const uint8_t> bytes);
@@ -73,6 +77,7 @@ class BlobWriter {
   private:
     std::vector<uint8_t> file_;
     uint32_t count_ = 0;
+    uint64_t alignment_ = kBlobAlignment;
 };
 
 // What one blob's metadata says, after validation.
@@ -99,11 +104,13 @@ class BlobReader {
     // The data of that blob, checked against the expected dtype and element count.
     std::span<const uint8_t> read(uint64_t metadataOffset, BlobDType expectedDType,
                                   uint64_t expectedElements) const;
-    // Walks the file from offset 64 and returns the metadata offset of each of its `count` blobs.
+    // Walks the file from offset 64 and returns the metadata offset of each of its `count` blobs
+    // (64- or 128-byte aligned data).
     std::vector<uint64_t> metadataOffsets() const;
 
   private:
     [[noreturn]] void corrupt(const std::string& what) const;
+    bool isZero(uint64_t offset, uint64_t size) const;
 
     std::vector<uint8_t> file_;
     std::string fileName_;

@@ -83,6 +83,7 @@ class ProgramEmitter {
                 emitOp(*op);
         }
         emitOutputIdentities();
+        storeDynamicWeights();
 
         Program program;
         program.kernelName = kernel_.name;
@@ -177,10 +178,10 @@ class ProgramEmitter {
                   " cannot be stored in a weight blob");
         BlobRef blob;
         if (options_.singleWeightFile) {
-            if (!singleFile_) singleFile_.emplace();
+            if (!singleFile_) singleFile_.emplace(options_.blobAlignment);
             blob = {std::string(kSingleWeightFile), singleFile_->add(*data)};
         } else {
-            BlobWriter writer;
+            BlobWriter writer(options_.blobAlignment);
             blob = {"weights/" + fileNames_.unique(stem, "weight") + ".bin", writer.add(*data)};
             files_.push_back({blob.path, writer.bytes()});
         }
@@ -191,6 +192,36 @@ class ProgramEmitter {
                             {"shape", shapeJson(data->type())},
                             {"bytes", data->type().byteSize()}});
         return blobs_[data.get()] = blob;
+    }
+
+    // The initial values of dynamic weights (kernel inputs given at run time): the MIL text never
+    // refers to them; program.json lists them under "dynamic_weights" {"name", "path", "offset",
+    // "dtype", "shape"} so that loaders can run the program without a caller value.
+    void storeDynamicWeights() {
+        for (const ir::DynamicWeight& weight : kernel_.dynamicWeights) {
+            if (!weight.initial) error("dynamic weight '" + weight.name + "' has no initial value");
+            const ir::ConstData& data = *weight.initial;
+            if (!blobDTypeFor(data.type().dtype))
+                error("dynamic weight '" + weight.name + "' of type " + data.type().str() +
+                      " cannot be stored in a weight blob");
+            BlobRef blob;
+            if (options_.singleWeightFile) {
+                if (!singleFile_) singleFile_.emplace();
+                blob = {std::string(kSingleWeightFile), singleFile_->add(data)};
+            } else {
+                // weights/W.init.bin: never a const's file name (those are MIL identifiers).
+                std::string stem = weight.name + ".init";
+                if (!fileNames_.reserve(stem)) stem = fileNames_.unique(weight.name + "_init");
+                BlobWriter writer;
+                blob = {"weights/" + stem + ".bin", writer.add(data)};
+                files_.push_back({blob.path, writer.bytes()});
+            }
+            dynamicWeights_.push_back({{"name", weight.name},
+                                       {"path", blob.path},
+                                       {"offset", blob.offset},
+                                       {"dtype", std::string(ir::dtypeName(data.type().dtype))},
+                                       {"shape", shapeJson(data.type())}});
+        }
     }
 
     // Arguments by MIL parameter name: operands (variadic ones as a tuple, absent optional ones
@@ -253,7 +284,10 @@ class ProgramEmitter {
     }
 
     std::string header() const {
-        std::string out = "program(" + std::string(programVersion(options_.opset)) + ")\n";
+        std::string version = options_.programVersion.empty()
+                                  ? std::string(programVersion(options_.opset))
+                                  : options_.programVersion;
+        std::string out = "program(" + version + ")\n";
         out += std::string(kBuildInfo) + "\n{\n";
         out += "    func main<" + std::string(opsetName(options_.opset)) + ">(";
         for (size_t i = 0; i < kernel_.inputs.size(); ++i)
@@ -282,7 +316,33 @@ class ProgramEmitter {
                                       {"outputs", inBindingOrder(std::move(outputs))},
                                       {"weights", nlohmann::json(weights_)}};
         if (!kernel_.packing.empty()) description["packing"] = packingJson();
+        if (!dynamicWeights_.empty()) description["dynamic_weights"] = dynamicWeights_;
+        if (!kernel_.legalizedFor.empty()) description["target"] = kernel_.legalizedFor;
+        markHostConversions(description);
         return description;
+    }
+
+    // "host_dtype": "fp32" on each input/output entry (or packing member) that callers pass or
+    // receive as fp32 while the program binds fp16 (Kernel::hostConversions).
+    void markHostConversions(nlohmann::json& description) const {
+        for (const ir::HostConversion& conversion : kernel_.hostConversions) {
+            bool input = conversion.direction == ir::PackedIo::Direction::Input;
+            auto mark = [&](nlohmann::json& entries) {
+                for (nlohmann::json& entry : entries)
+                    if (entry["name"] == conversion.name)
+                        entry["host_dtype"] = std::string(ir::dtypeName(conversion.callerDType));
+            };
+            mark(description[input ? "inputs" : "outputs"]);
+            if (description.contains("packing"))
+                for (auto& [packed, members] : description["packing"].items())
+                    if (isPacked(packed, conversion.direction)) mark(members);
+        }
+    }
+
+    bool isPacked(const std::string& name, ir::PackedIo::Direction direction) const {
+        for (const ir::PackedIo& packed : kernel_.packing)
+            if (packed.name == name && packed.direction == direction) return true;
+        return false;
     }
 
     // {"packed_in": [{"name", "dtype", "shape", "channel_offset", "channels", "byte_offset",
@@ -320,6 +380,7 @@ class ProgramEmitter {
     std::optional<BlobWriter> singleFile_;
     std::unordered_map<const ir::ConstData*, BlobRef> blobs_;
     std::vector<nlohmann::json> weights_;
+    std::vector<nlohmann::json> dynamicWeights_;
 };
 } // namespace
 

@@ -20,6 +20,11 @@ struct EmitOptions {
     Opset opset = Opset::iOS18;
     // All weights in weights/weight.bin at offsets 64, ... instead of one file per weight.
     bool singleWeightFile = false;
+    // `program(<version>)`; empty: the opset's default (1.3 for ios18, 1.0 before). The M5
+    // needs 1.5 (passes::emitOptionsFor).
+    std::string programVersion;
+    // MILBlob data alignment in bytes (64; the M5 needs 128).
+    uint64_t blobAlignment = 64;
 };
 
 struct WeightFile {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ir/verifier.hpp"
+#include "mil/blob.hpp"
 #include "mil/mil_lowering.hpp"
 #include "mil/mil_syntax.hpp"
 
@@ -111,6 +112,83 @@ void readPacking(const nlohmann::json& json, const fs::path& modelDir, ir::Kerne
         diagnostics.error({}, where + e.what());
     }
 }
+// One "dynamic_weights" entry: a kernel input that carries a weight given at run time, with its
+// initial value in a MILBlob file of the model directory.
+ir::DynamicWeight dynamicWeight(const nlohmann::json& json, const fs::path& modelDir) {
+    if (!json.is_object() || !json.contains("name") || !json.at("name").is_string())
+        throw Error("an entry has no \"name\"");
+    std::string name = json.at("name").get<std::string>();
+    std::string what = "'" + name + "': ";
+    ir::PackedMember typed = packedMember({{"name", name},
+                                           {"dtype", json.value("dtype", nlohmann::json())},
+                                           {"shape", json.value("shape", nlohmann::json())},
+                                           {"channel_offset", 0},
+                                           {"index", 0u}});
+    const nlohmann::json path = json.value("path", nlohmann::json());
+    const nlohmann::json offset = json.value("offset", nlohmann::json());
+    if (!path.is_string() || fs::path(path.get<std::string>()).is_absolute())
+        throw Error(what + "\"path\" is not a path relative to the model directory");
+    if (!offset.is_number_unsigned()) throw Error(what + "\"offset\" is not an offset");
+    auto blobDType = blobDTypeFor(typed.type.dtype);
+    if (!blobDType) throw Error(what + typed.type.str() + " cannot be held in a weight blob");
+    BlobReader reader = BlobReader::open(modelDir / path.get<std::string>());
+    std::span<const uint8_t> bytes = reader.read(offset.get<uint64_t>(), *blobDType,
+                                                 static_cast<uint64_t>(typed.type.numElements()));
+    return {name, std::make_shared<const ir::ConstData>(
+                      typed.type, std::vector<uint8_t>(bytes.begin(), bytes.end()))};
+}
+
+// The description's "dynamic_weights" (`dynamic weight` declarations), attached to the kernel;
+// the IR verifier checks each against the kernel's inputs.
+void readDynamicWeights(const nlohmann::json& json, const fs::path& modelDir, ir::Kernel& kernel,
+                        DiagnosticEngine& diagnostics) {
+    if (!json.is_object() || !json.contains("dynamic_weights")) return;
+    std::string where = "'" + (modelDir / kDescriptionFile).string() + "': \"dynamic_weights\": ";
+    try {
+        const nlohmann::json& list = json.at("dynamic_weights");
+        if (!list.is_array()) throw Error("not a list");
+        for (size_t i = 0; i < list.size(); ++i)
+            kernel.dynamicWeights.push_back(dynamicWeight(list.at(i), modelDir));
+    } catch (const Error& e) {
+        diagnostics.error({}, where + e.what());
+    }
+}
+
+// One "host_dtype" mark: the tensor is fp16 in the program and `host_dtype` for callers.
+void readHostConversion(const nlohmann::json& entry, ir::PackedIo::Direction direction,
+                        ir::Kernel& kernel) {
+    auto hostDType = entry.find("host_dtype");
+    if (hostDType == entry.end()) return;
+    auto dtype = ir::parseDType(hostDType->get<std::string>());
+    if (!dtype) throw Error("unknown \"host_dtype\" " + hostDType->dump());
+    kernel.hostConversions.push_back({direction, entry.at("name").get<std::string>(), *dtype});
+}
+
+// ane-legalize's record: "target" and the tensors callers pass or receive as fp32 while the
+// program binds fp16 ("host_dtype" on input/output entries and on packing members, whose
+// direction is their packed tensor's). The IR verifier checks them against the kernel.
+void readLegalization(const nlohmann::json& json, const fs::path& modelDir, ir::Kernel& kernel,
+                      DiagnosticEngine& diagnostics) {
+    if (!json.is_object()) return;
+    using Direction = ir::PackedIo::Direction;
+    try {
+        if (json.contains("target")) kernel.legalizedFor = json.at("target").get<std::string>();
+        for (Direction direction : {Direction::Input, Direction::Output}) {
+            const char* key = direction == Direction::Input ? "inputs" : "outputs";
+            if (!json.contains(key)) continue;
+            for (const nlohmann::json& entry : json.at(key))
+                readHostConversion(entry, direction, kernel);
+        }
+        for (const ir::PackedIo& packed : kernel.packing) {
+            if (!json.contains("packing") || !json.at("packing").contains(packed.name)) continue;
+            for (const nlohmann::json& member : json.at("packing").at(packed.name))
+                readHostConversion(member, packed.direction, kernel);
+        }
+    } catch (const std::exception& e) {
+        diagnostics.error({}, "'" + (modelDir / kDescriptionFile).string() +
+                                  "': malformed host conversion: " + e.what());
+    }
+}
 } // namespace
 
 std::unique_ptr<ir::Module> parseMil(uint32_t file, const fs::path& modelDir,
@@ -127,6 +205,8 @@ std::unique_ptr<ir::Module> parseMil(uint32_t file, const fs::path& modelDir,
                 !name.empty())
                 kernel.name = name;
             readPacking(description, modelDir, kernel, diagnostics);
+            readDynamicWeights(description, modelDir, kernel, diagnostics);
+            readLegalization(description, modelDir, kernel, diagnostics);
             if (diagnostics.hasErrors()) return nullptr;
         }
     }

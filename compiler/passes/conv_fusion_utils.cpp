@@ -11,7 +11,9 @@ using ir::Kernel;
 using ir::Op;
 
 const ConstData* plainConvWeight(const Op& op) {
-    if (op.kind() != "conv" || op.operands.size() != 2) return nullptr;
+    if (op.kind() != "conv" || op.operands.size() < 2) return nullptr;
+    // A biased conv is left alone: the fusions would have to carry the bias along.
+    if (op.operands.size() > 2 && op.operands[2]) return nullptr;
     const int64_t* groups = op.attr<int64_t>("groups");
     if (!groups || *groups != 1) return nullptr;
     const ir::Value* weight = op.operands[1];

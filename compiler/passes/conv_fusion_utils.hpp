@@ -11,7 +11,8 @@
 
 namespace anec::passes::fusion {
 
-// The constant weight of a conv with groups = 1, or nullptr when the op is something else.
+// The constant weight of a conv with groups = 1 and no bias, or nullptr when the op is
+// something else.
 const ir::ConstData* plainConvWeight(const ir::Op& op);
 
 // True when two plain convs compute with the same window: equal attributes (strides, pads,

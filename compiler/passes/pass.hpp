@@ -3,6 +3,7 @@
 // that verifies the IR after each of them.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@
 #include "support/expected.hpp"
 
 namespace anec::passes {
+
+enum class AneTarget; // passes/ane_target.hpp
 
 class Pass {
   public:
@@ -60,11 +63,17 @@ class PassManager {
 
 // The pipeline for an optimisation level. -O0 holds only what emission needs (fold-constants,
 // dce); -O1 (the default) adds the cleanups and the fusions. See docs/passes.md.
-std::vector<std::string> pipelinePassNames(int optLevel);
+// With `legalize`, ane-legalize runs too: at -O0 after fold-constants (then fold-constants again
+// for the constants it creates), at -O1 after the fusions and before pack-io.
+std::vector<std::string> pipelinePassNames(int optLevel, bool legalize = false);
 PassManager buildPipeline(int optLevel);
 // Exactly the named passes, in order (`--passes=a,b`); fails naming an unknown pass and listing
 // the known ones.
 Expected<PassManager> buildPipeline(const std::vector<std::string>& names);
+// The same, with "ane-legalize" for `target` (generic when nullopt); when the target rejects
+// concat, "pack-io" packs no outputs (its output packing is a concat).
+Expected<PassManager> buildPipeline(const std::vector<std::string>& names,
+                                    std::optional<AneTarget> target);
 // Fails like buildPipeline(names) when a name is not a pass; used to check --print-ir-after.
 Expected<bool> checkPassName(const std::string& name);
 

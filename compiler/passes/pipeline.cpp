@@ -1,7 +1,9 @@
 // The named passes and the pipeline for each optimisation level.
+#include <algorithm>
 #include <functional>
 #include <map>
 
+#include "passes/ane_target.hpp"
 #include "passes/pass.hpp"
 
 namespace anec::passes {
@@ -10,6 +12,7 @@ namespace {
 const std::map<std::string, std::function<std::unique_ptr<Pass>()>>& passFactories() {
     static const std::map<std::string, std::function<std::unique_ptr<Pass>()>> factories = {
         {"algebraic", createAlgebraicPass},
+        {"ane-legalize", [] { return createAneLegalizePass(AneTarget::Generic); }},
         {"cast-elim", createCastElimPass},
         {"cse", createCsePass},
         {"dce", createDeadCodePass},
@@ -28,6 +31,33 @@ std::string unknownPassMessage(const std::string& name) {
     for (const std::string& candidate : passNames())
         known += (known.empty() ? "" : ", ") + candidate;
     return "unknown pass '" + name + "' (known passes: " + known + ")";
+}
+// The -O1 pipeline, with ane-legalize.
+std::vector<std::string> optimizingPassNames() {
+    return {
+        // Cleanups first, so that fusion sees canonical IR (no no-op casts, x*1, duplicates).
+        "fold-constants",
+        "cast-elim",
+        "algebraic",
+        "cse",
+        // What the ANE rejects, rewritten before fusion so that fusion also sees what the
+        // rewrites produce (a concat becomes convs of slices, which fuse-slice-conv-add merges)
+        // and a rebuild of the emitted MIL changes nothing.
+        "ane-legalize",
+        // Fusion a, c, b: sums over channel slices first (the seed's pattern), then scales
+        // folded into the (possibly fused) conv weights, then convs sharing an input stacked
+        // (last, as the slices it adds would hide a following scale from fuse-conv-scale-shift).
+        "fuse-slice-conv-add",
+        "fuse-conv-scale-shift",
+        "fuse-horizontal",
+        // --- fusion e (multi-kernel) ---
+        // I/O packing last: it packs the interface the other transformations leave (legalized:
+        // fp16 I/O on targets without cast, no packed outputs on targets without concat).
+        "pack-io",
+        // Fusion concatenates and scales weights: fold them into blobs, drop what became dead.
+        "fold-constants",
+        "dce",
+    };
 }
 } // namespace
 
@@ -48,28 +78,16 @@ Expected<bool> checkPassName(const std::string& name) {
     return true;
 }
 
-std::vector<std::string> pipelinePassNames(int optLevel) {
-    // Emission needs every weight in its final layout, so even -O0 folds constants.
-    if (optLevel <= 0) return {"fold-constants", "dce"};
-    return {
-        // Cleanups first, so that fusion sees canonical IR (no no-op casts, x*1, duplicates).
-        "fold-constants",
-        "cast-elim",
-        "algebraic",
-        "cse",
-        // Fusion a, c, b: sums over channel slices first (the seed's pattern), then scales
-        // folded into the (possibly fused) conv weights, then convs sharing an input stacked
-        // (last, as the slices it adds would hide a following scale from fuse-conv-scale-shift).
-        "fuse-slice-conv-add",
-        "fuse-conv-scale-shift",
-        "fuse-horizontal",
-        // --- fusion e (multi-kernel) ---
-        // I/O packing last: it packs the interface the other transformations leave.
-        "pack-io",
-        // Fusion concatenates and scales weights: fold them into blobs, drop what became dead.
-        "fold-constants",
-        "dce",
-    };
+std::vector<std::string> pipelinePassNames(int optLevel, bool legalize) {
+    // Emission needs every weight in its final layout, so even -O0 folds constants. Legalization
+    // is not an optimisation: it runs at every level.
+    if (optLevel <= 0) {
+        if (legalize) return {"fold-constants", "ane-legalize", "fold-constants", "dce"};
+        return {"fold-constants", "dce"};
+    }
+    std::vector<std::string> names = optimizingPassNames();
+    if (!legalize) std::erase(names, std::string("ane-legalize"));
+    return names;
 }
 
 PassManager buildPipeline(int optLevel) {
@@ -80,9 +98,25 @@ PassManager buildPipeline(int optLevel) {
 }
 
 Expected<PassManager> buildPipeline(const std::vector<std::string>& names) {
+    return buildPipeline(names, std::nullopt);
+}
+
+Expected<PassManager> buildPipeline(const std::vector<std::string>& names,
+                                    std::optional<AneTarget> target) {
+    // A pipeline that legalizes (for generic when no target is given) must not pack outputs
+    // through a concat the target rejects.
+    if (!target && std::find(names.begin(), names.end(), "ane-legalize") != names.end())
+        target = AneTarget::Generic;
     PassManager manager;
     for (const std::string& name : names) {
-        auto pass = createPass(name);
+        std::unique_ptr<Pass> pass;
+        if (name == "ane-legalize" && target)
+            pass = createAneLegalizePass(*target);
+        else if (name == "pack-io" && target)
+            pass = createPackIoPass(
+                {.packInputs = true, .packOutputs = aneTargetRules(*target).concat});
+        else
+            pass = createPass(name);
         if (!pass) return fail(unknownPassMessage(name));
         manager.add(std::move(pass));
     }

@@ -176,6 +176,18 @@ std::string quotedNames(const std::vector<anec::TensorInfo>& tensors) {
     return text;
 }
 
+// The declaration of dynamic weight `name` in any kernel of the program (they all agree).
+const anec::TensorInfo& findDynamicWeight(const anec_program* program, const std::string& name) {
+    std::vector<anec::TensorInfo> known;
+    for (const anec::KernelInfo& kernel : program->program.kernels())
+        for (const anec::TensorInfo& weight : kernel.dynamicWeights) {
+            if (weight.name == name) return weight;
+            if (!findTensor(known, weight.name)) known.push_back(weight);
+        }
+    throw invalid("unknown dynamic weight '" + name + "' (the program's dynamic weights: " +
+                  (known.empty() ? "none" : quotedNames(known)) + ")");
+}
+
 // The inputs as views of the caller's buffers, every one checked against its declaration.
 std::map<std::string, anec::TensorView> inputViews(const anec::KernelInfo& kernel,
                                                    const anec_input* inputs, size_t count) {
@@ -337,6 +349,37 @@ anec_status anec_input_info(const anec_program* program, size_t kernel, size_t i
 anec_status anec_output_info(const anec_program* program, size_t kernel, size_t output,
                              anec_tensor_info* info) {
     return tensorInfo(program, kernel, output, info, false);
+}
+
+size_t anec_dynamic_weight_count(const anec_program* program, size_t kernel) {
+    return valueOr<size_t>(0, [&] { return kernelAt(program, kernel).dynamicWeights.size(); });
+}
+
+anec_status anec_dynamic_weight_info(const anec_program* program, size_t kernel, size_t weight,
+                                     anec_tensor_info* info) {
+    return boundary([&] {
+        requireNonNull(info, "info");
+        const anec::KernelInfo& k = kernelAt(program, kernel);
+        if (weight >= k.dynamicWeights.size())
+            throw invalid("dynamic weight index " + std::to_string(weight) +
+                          " is out of range for kernel '" + k.name + "' (" +
+                          std::to_string(k.dynamicWeights.size()) + ")");
+        fillInfo(k.dynamicWeights[weight], info);
+    });
+}
+
+anec_status anec_set_weight(anec_program* program, const char* name, anec_dtype dtype,
+                            const void* data, size_t byte_size) {
+    return boundary([&] {
+        requireNonNull(program, "program");
+        requireNonNull(name, "name");
+        const anec::TensorInfo& declared = findDynamicWeight(program, name);
+        std::string what = "dynamic weight '" + std::string(name) + "'";
+        checkBuffer(declared, dtype, data, byte_size, what);
+        std::lock_guard<std::mutex> lock(program->mutex);
+        program->program.setWeight(name,
+                                   anec::TensorView(data, toDType(dtype, what), declared.shape));
+    });
 }
 
 anec_status anec_run(anec_program* program, const char* kernel, const anec_input* inputs,

@@ -9,9 +9,18 @@
 
 namespace anec::api {
 
+// The current values of a program's dynamic weights (set by Program::setWeight), shared by its
+// copies, and the kernels prepared from it, which setWeight updates in place.
+struct WeightState {
+    std::mutex mutex;
+    std::map<std::string, runtime::Tensor> values; // in the declared type
+    std::vector<std::weak_ptr<Kernel::Impl>> kernels;
+};
+
 struct Program::Impl {
     driver::LoadedProgram program;
     std::vector<KernelInfo> kernels;
+    std::shared_ptr<WeightState> weights = std::make_shared<WeightState>();
 };
 
 struct Kernel::Impl {
@@ -19,7 +28,7 @@ struct Kernel::Impl {
     KernelInfo info;
     std::unique_ptr<runtime::Backend> backend;
     std::unique_ptr<runtime::Executable> executable;
-    std::mutex running;
+    std::mutex running; // serialises runs and weight updates
 };
 
 namespace {
@@ -34,6 +43,8 @@ std::shared_ptr<const Program::Impl> describe(driver::LoadedProgram loaded) {
             info.inputs.push_back(tensorInfo(input.name, input.type));
         for (const ir::InterfaceTensor& output : ir::interfaceOutputs(ir))
             info.outputs.push_back(tensorInfo(output.name, output.type));
+        for (const ir::DynamicWeight& weight : ir.dynamicWeights)
+            info.dynamicWeights.push_back(tensorInfo(weight.name, weight.initial->type()));
         impl->kernels.push_back(std::move(info));
     }
     impl->program = std::move(loaded);
@@ -113,6 +124,35 @@ std::string quotedNames(const std::vector<TensorInfo>& infos) {
     return text;
 }
 
+const TensorInfo* findInfo(const std::vector<TensorInfo>& infos, std::string_view name) {
+    for (const TensorInfo& info : infos)
+        if (info.name == name) return &info;
+    return nullptr;
+}
+
+// The value of a dynamic weight as the bytes of its declared type (converted into `storage`).
+runtime::TensorView weightView(const TensorInfo& weight, const TensorView& value,
+                               std::vector<uint8_t>& storage) {
+    return guarded(ErrorCode::InvalidArgument, [&] {
+        try {
+            return inputView(weight, value, storage);
+        } catch (const Error& e) {
+            // inputView says "input 'W': ..."
+            std::string message = e.what();
+            if (message.rfind("input ", 0) == 0) message = "dynamic weight " + message.substr(6);
+            throw Error(ErrorCode::InvalidArgument, message);
+        }
+    });
+}
+
+void setExecutableWeight(Kernel::Impl& kernel, const std::string& name,
+                         const runtime::TensorView& view) {
+    guarded(ErrorCode::InvalidArgument, [&] {
+        std::lock_guard<std::mutex> lock(kernel.running);
+        kernel.executable->setDynamicWeight(name, view);
+    });
+}
+
 } // namespace
 
 const KernelInfo& Kernel::info() const {
@@ -143,7 +183,7 @@ std::map<std::string, Tensor> Kernel::run(const std::map<std::string, TensorView
                       }));
     }
     for (const TensorInfo& input : kernel.inputs)
-        if (views.count(input.name) == 0)
+        if (views.count(input.name) == 0 && !findInfo(kernel.dynamicWeights, input.name))
             throw Error(ErrorCode::InvalidArgument, "missing input '" + input.name + "' (" +
                                                         declared(input) + ") of kernel '" +
                                                         kernel.name + "'");
@@ -159,6 +199,21 @@ std::map<std::string, Tensor> Kernel::run(const std::map<std::string, TensorView
         outputs.emplace(name, TensorAccess::make(dtype, std::move(shape), tensor.release()));
     }
     return outputs;
+}
+
+void Kernel::setWeight(std::string_view name, const TensorView& value) {
+    const KernelInfo& kernel = info();
+    const TensorInfo* weight = findInfo(kernel.dynamicWeights, name);
+    if (!weight)
+        throw Error(
+            ErrorCode::InvalidArgument,
+            "kernel '" + kernel.name + "' has no dynamic weight '" + std::string(name) +
+                "' (its dynamic weights: " +
+                (kernel.dynamicWeights.empty() ? "none" : quotedNames(kernel.dynamicWeights)) +
+                ")");
+    std::vector<uint8_t> storage;
+    runtime::TensorView view = weightView(*weight, value, storage);
+    setExecutableWeight(*impl_, weight->name, view);
 }
 
 Program Program::compile(std::string_view source, const CompileOptions& options,
@@ -214,6 +269,17 @@ Kernel Program::prepare(std::string_view name, const RunOptions& options) const 
         impl->backend = createBackend(options);
         impl->executable = impl->backend->prepare(loaded.module, loaded.kernelName);
     });
+    // The kernel starts from the program's current weights and follows later setWeight calls.
+    WeightState& weights = *impl_->weights;
+    std::lock_guard<std::mutex> lock(weights.mutex);
+    for (const TensorInfo& weight : impl->info.dynamicWeights) {
+        auto value = weights.values.find(weight.name);
+        if (value != weights.values.end())
+            setExecutableWeight(*impl, weight.name,
+                                runtime::TensorView{value->second.type(), value->second.bytes()});
+    }
+    std::erase_if(weights.kernels, [](const auto& k) { return k.expired(); });
+    weights.kernels.push_back(impl);
     Kernel kernel;
     kernel.impl_ = std::move(impl);
     return kernel;
@@ -223,6 +289,31 @@ std::map<std::string, Tensor> Program::run(std::string_view kernel,
                                            const std::map<std::string, TensorView>& inputs,
                                            const RunOptions& options) const {
     return prepare(kernel, options).run(inputs);
+}
+
+void Program::setWeight(std::string_view name, const TensorView& value) const {
+    const TensorInfo* weight = nullptr;
+    std::vector<TensorInfo> all;
+    for (const KernelInfo& kernel : kernels())
+        for (const TensorInfo& candidate : kernel.dynamicWeights) {
+            if (!weight && candidate.name == name) weight = &candidate;
+            if (!findInfo(all, candidate.name)) all.push_back(candidate);
+        }
+    if (!weight)
+        throw Error(ErrorCode::InvalidArgument,
+                    "no dynamic weight '" + std::string(name) + "' in " + impl_->program.origin +
+                        " (its dynamic weights: " + (all.empty() ? "none" : quotedNames(all)) +
+                        ")");
+    std::vector<uint8_t> storage;
+    runtime::TensorView view = weightView(*weight, value, storage);
+    WeightState& weights = *impl_->weights;
+    std::lock_guard<std::mutex> lock(weights.mutex);
+    weights.values[weight->name] =
+        runtime::Tensor(view.type, std::vector<uint8_t>(view.bytes.begin(), view.bytes.end()));
+    for (const std::weak_ptr<Kernel::Impl>& handle : weights.kernels)
+        if (std::shared_ptr<Kernel::Impl> kernel = handle.lock();
+            kernel && findInfo(kernel->info.dynamicWeights, weight->name))
+            setExecutableWeight(*kernel, weight->name, view);
 }
 
 } // namespace anec::api

@@ -1,5 +1,7 @@
 #include "runtime/core/backend.hpp"
 
+#include "runtime/core/dynamic_weights.hpp"
+#include "runtime/core/host_conversion.hpp"
 #include "runtime/core/packed_io.hpp"
 #include "support/diagnostics.hpp"
 
@@ -16,7 +18,10 @@ std::unique_ptr<Executable> Backend::prepare(std::shared_ptr<const ir::Module> m
         throw Error("no kernel named '" + kernelName +
                     "' (the module has: " + (names.empty() ? "no kernels" : names) + ")");
     }
-    return withPackedIo(prepareKernel(std::move(module), *kernel), *kernel);
+    return withDynamicWeights(
+        withHostConversion(withPackedIo(prepareKernel(std::move(module), *kernel), *kernel),
+                           *kernel),
+        *kernel);
 }
 
 void checkInputs(const std::string& kernelName, const std::vector<IoInfo>& declared,
@@ -46,14 +51,6 @@ void checkInputs(const std::string& kernelName, const std::vector<IoInfo>& decla
                         std::to_string(info.type.byteSize()) + " bytes, got " +
                         std::to_string(view.bytes.size()));
     }
-}
-
-// The ANE backend arrives in a later issue; until then Auto means the reference backend.
-std::unique_ptr<Backend> createBackend(BackendKind kind) {
-    if (kind == BackendKind::Ane)
-        throw Error("the ANE backend is not available in this build (it needs macOS on Apple "
-                    "silicon and is not implemented yet); use the reference backend");
-    return createReferenceBackend();
 }
 
 } // namespace anec::runtime

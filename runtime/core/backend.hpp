@@ -25,6 +25,14 @@ class Executable {
     // Runs the kernel. Every input must be given exactly once with its declared type; a missing,
     // unknown or mistyped input throws anec::Error naming it. Returns every output by name.
     virtual std::map<std::string, Tensor> run(const std::map<std::string, TensorView>& inputs) = 0;
+
+    // Dynamic weights (ir::Kernel::dynamicWeights; runtime/core/dynamic_weights.hpp): inputs
+    // that run() also accepts omitted, taking the weight's current value. setDynamicWeight
+    // replaces that value for later runs without preparing the kernel again; it throws
+    // anec::Error for an unknown name or a value of another type. A kernel without dynamic
+    // weights has none, and setDynamicWeight throws.
+    virtual void setDynamicWeight(const std::string& name, const TensorView& value);
+    virtual std::vector<IoInfo> dynamicWeights() const { return {}; }
 };
 
 class Backend {
@@ -50,7 +58,9 @@ class Backend {
 void checkInputs(const std::string& kernelName, const std::vector<IoInfo>& declared,
                  const std::map<std::string, TensorView>& inputs);
 
-enum class BackendKind { Auto, Reference, Ane };
+// AneSimulator: the ANE backend over the simulated device (runtime/ane/simulated_device.hpp),
+// on every platform: it checks a program against the ANE's known rules.
+enum class BackendKind { Auto, Reference, Ane, AneSimulator };
 
 // How the reference backend rounds: Fp16Faithful models the ANE (fp32 compute, every fp16 result
 // rounded to fp16); Float64 computes everything in double without rounding, as an "exact"
@@ -59,8 +69,18 @@ enum class BackendKind { Auto, Reference, Ane };
 enum class Precision { Fp16Faithful, Float64 };
 
 std::unique_ptr<Backend> createReferenceBackend(Precision precision = Precision::Fp16Faithful);
+// Options of the ANE backends (ignored by the reference backend).
+struct BackendOptions {
+    // The ANE target to legalize for ("generic", "m1" ... "m5"); empty: the machine's chip. For
+    // AneSimulator it is also the simulated chip (empty: generic).
+    std::string aneTarget;
+    // Sets the process's ANE compile budget (runtime/ane/compile_budget.hpp) when non-zero.
+    size_t compileBudget = 0;
+};
+
 // Auto picks the ANE where it is available and the reference backend elsewhere; Ane where it is
-// not available throws anec::Error with a clear message.
+// not available throws anec::Error with a clear message. Defined in runtime/ane/ (anec_ane).
 std::unique_ptr<Backend> createBackend(BackendKind kind);
+std::unique_ptr<Backend> createBackend(BackendKind kind, const BackendOptions& options);
 
 } // namespace anec::runtime

@@ -28,8 +28,9 @@ class PackedIoExecutable : public Executable {
   public:
     PackedIoExecutable(std::unique_ptr<Executable> program, const ir::Kernel& kernel)
         : program_(std::move(program)), kernelName_(kernel.name), packing_(kernel.packing),
-          inputs_(ioInfos(ir::interfaceInputs(kernel))),
-          outputs_(ioInfos(ir::interfaceOutputs(kernel))) {}
+          // The program's types: host conversion (fp32 callers) is the layer outside this one.
+          inputs_(ioInfos(ir::programInterfaceInputs(kernel))),
+          outputs_(ioInfos(ir::programInterfaceOutputs(kernel))) {}
 
     const std::vector<IoInfo>& inputs() const override { return inputs_; }
     const std::vector<IoInfo>& outputs() const override { return outputs_; }

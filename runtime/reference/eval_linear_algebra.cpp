@@ -1,9 +1,11 @@
 // conv and matmul through BLAS GEMM (accumulating in T: fp32 in the fp16-faithful model).
 // conv: a 1x1, stride-1, unpadded conv is one GEMM per batch and group straight on x
-// (Y[Cout, H*W] = W[Cout, Cin] · X[Cin, H*W]); any other conv unrolls x (im2col) first.
+// (Y[Cout, H*W] = W[Cout, Cin] · X[Cin, H*W]); any other conv unrolls x (im2col) first. The
+// optional bias is added per output channel after the conv.
 #include <algorithm>
 #include <vector>
 
+#include "runtime/core/fp16_convert.hpp"
 #include "runtime/reference/evaluator.hpp"
 #include "runtime/reference/gemm.hpp"
 #include "runtime/reference/strided_loop.hpp"
@@ -104,16 +106,39 @@ template <typename T> void runConv(const ConvGeometry& g, const T* x, const T* w
     }
 }
 
+// y[n, c, :, :] += bias[c]. In the fp16-faithful model an fp16 conv result is first rounded to
+// fp16 and the sum is rounded again when the step ends: bias is computed as the two ops (conv,
+// then add) that ane-legalize turns it into, so the reference gives the same numbers before and
+// after legalization.
+template <typename T>
+void addConvBias(const ConvGeometry& g, const T* bias, bool roundFirst, T* y) {
+    const int64_t outPixels = g.outH * g.outW;
+    if constexpr (OpContext<T>::kFaithful) {
+        if (roundFirst)
+            runtime::roundToHalf(y, static_cast<size_t>(g.batch * g.outChannels * outPixels));
+    }
+    for (int64_t n = 0; n < g.batch; ++n) {
+        for (int64_t c = 0; c < g.outChannels; ++c) {
+            T* plane = y + (n * g.outChannels + c) * outPixels;
+            for (int64_t p = 0; p < outPixels; ++p)
+                plane[p] += bias[c];
+        }
+    }
+}
+
 template <typename T> Kernel prepareConv(const OpContext<T>& ctx) {
     const ConvGeometry g = convGeometry(ctx);
     // A constant weight ([Cout, Cin/groups, kH, kW] is already the GEMM layout) is converted
     // once, at prepare time, and captured.
     const Buffer* constantWeight = ctx.constant(1);
     Buffer weight = constantWeight ? *constantWeight : Buffer{};
-    return [g, weight](const Operands& in, Results& results) {
+    const bool hasBias = ctx.operandType(2) != nullptr;
+    const bool roundFirst = ctx.resultType().dtype == ir::DType::Fp16;
+    return [g, weight, hasBias, roundFirst](const Operands& in, Results& results) {
         results[0] = allocate<T>(results[0].type);
         const T* w = weight.storage ? weight.in<T>() : in[1]->in<T>();
         runConv(g, in[0]->in<T>(), w, results[0].out<T>());
+        if (hasBias) addConvBias(g, in[2]->in<T>(), roundFirst, results[0].out<T>());
     };
 }
 

@@ -84,6 +84,7 @@ template <typename T> const EvaluatorTable<T>& evaluators() {
         addShapeEvaluators(built);
         addReductionEvaluators(built);
         addNormalizationEvaluators(built);
+        addAttentionEvaluators(built);
         return built;
     }();
     return table;

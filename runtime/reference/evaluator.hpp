@@ -82,6 +82,7 @@ template <typename T> void addLinearAlgebraEvaluators(EvaluatorTable<T>& table);
 template <typename T> void addShapeEvaluators(EvaluatorTable<T>& table);
 template <typename T> void addReductionEvaluators(EvaluatorTable<T>& table);
 template <typename T> void addNormalizationEvaluators(EvaluatorTable<T>& table);
+template <typename T> void addAttentionEvaluators(EvaluatorTable<T>& table);
 
 // Instantiates a family registration function for both compute types.
 #define ANEC_INSTANTIATE_EVALUATORS(fn)                                                            \

@@ -28,6 +28,20 @@ int64_t convOutputLength(const std::string& padType, int64_t in, int64_t kernel,
     return (padded - dilatedKernel) / stride + 1;
 }
 
+// The optional bias: one value per output channel, [Cout], in x's element type (MIL conv).
+Expected<bool> checkConvBias(const TensorType* bias, const TensorType& x,
+                             const TensorType& weight) {
+    if (!bias) return true;
+    if (bias->dtype != x.dtype)
+        return fail("conv bias " + bias->str() + " and x " + x.str() +
+                    " have different element types");
+    if (bias->shape != Shape{weight.shape[0]})
+        return fail("conv bias " + bias->str() + " must have shape " +
+                    shapeString({weight.shape[0]}) + " (one value per output channel of weight " +
+                    weight.str() + ")");
+    return true;
+}
+
 Results inferConv(const InferContext& ctx) {
     const TensorType& x = *ctx.operand(0);
     const TensorType& weight = *ctx.operand(1);
@@ -75,6 +89,7 @@ Results inferConv(const InferContext& ctx) {
                     (groups > 1 ? " (groups = " + std::to_string(groups) + ")" : ""));
     if (weight.shape[2] < 1 || weight.shape[3] < 1)
         return fail("conv weight " + weight.str() + " has an empty kernel");
+    if (auto ok = checkConvBias(ctx.operand(2), x, weight); !ok) return fail(ok.error());
 
     Shape out{x.shape[0], outChannels, 0, 0};
     for (size_t i = 0; i < 2; ++i) {
@@ -124,17 +139,18 @@ Results inferMatmul(const InferContext& ctx) {
 } // namespace
 
 void registerLinearAlgebraOps(OpRegistry& registry) {
-    // No bias operand: the ANE rejects conv bias (add it after the conv).
+    // The ANE rejects conv bias: ane-legalize moves it into an add after the conv.
     registry.add({
         .name = "conv",
-        .operands = {{"x"}, {"weight"}},
+        .operands = {{"x"}, {"weight"}, {"bias", OperandArity::Optional}},
         .attrs = {{"dilations", AttrKind::IntList, std::vector<int64_t>{1, 1}},
                   {"groups", AttrKind::Int, int64_t{1}},
                   {"pad", AttrKind::IntList, std::vector<int64_t>{0, 0, 0, 0}},
                   {"pad_type", AttrKind::String, std::string("valid")},
                   {"strides", AttrKind::IntList, std::vector<int64_t>{1, 1}}},
         .infer = inferConv,
-        .summary = "2-D convolution of x [N, Cin, H, W] with weight [Cout, Cin/groups, kH, kW]",
+        .summary = "2-D convolution of x [N, Cin, H, W] with weight [Cout, Cin/groups, kH, kW], "
+                   "plus an optional bias [Cout]",
     });
     registry.add({
         .name = "matmul",

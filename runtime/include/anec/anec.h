@@ -127,9 +127,23 @@ ANEC_API anec_status anec_output_info(const anec_program* program, size_t kernel
                                       anec_tensor_info* info);
 
 /* Runs `kernel` (NULL: the only kernel) with every declared input exactly once and fills the
- * given outputs. The first run of a kernel prepares it; later runs reuse it. */
+ * given outputs. Dynamic weights may be omitted: their current value is used. The first run of a
+ * kernel prepares it; later runs reuse it. */
 ANEC_API anec_status anec_run(anec_program* program, const char* kernel, const anec_input* inputs,
                               size_t input_count, const anec_output* outputs, size_t output_count);
+
+/* Dynamic weights (`dynamic weight W` in the source) are inputs of the kernels that use them
+ * (also listed by anec_input_info) whose value the program keeps: anec_run uses the current
+ * value when the caller omits them. */
+ANEC_API size_t anec_dynamic_weight_count(const anec_program* program, size_t kernel);
+ANEC_API anec_status anec_dynamic_weight_info(const anec_program* program, size_t kernel,
+                                              size_t weight, anec_tensor_info* info);
+/* Sets dynamic weight `name` for every kernel of the program that takes it, for all later runs,
+ * without recompiling (a training loop's weight update). The buffer follows the rules of
+ * anec_input (float weights accept FLOAT16, FLOAT32 or FLOAT64 data). An unknown name or a wrong
+ * size gives ANEC_ERROR_INVALID_ARGUMENT. */
+ANEC_API anec_status anec_set_weight(anec_program* program, const char* name, anec_dtype dtype,
+                                     const void* data, size_t byte_size);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -87,6 +87,9 @@ struct KernelInfo {
     std::string name;
     std::vector<TensorInfo> inputs;  // in declaration order
     std::vector<TensorInfo> outputs; // in declaration order
+    // The inputs that carry dynamic weights (`dynamic weight W` in the source), also listed in
+    // `inputs`: run() may omit them and then uses the weight's current value (setWeight).
+    std::vector<TensorInfo> dynamicWeights;
 };
 
 // An owned tensor: dtype, shape and row-major little-endian bytes.
@@ -179,9 +182,13 @@ class ANEC_API Kernel {
   public:
     const KernelInfo& info() const;
     std::string backendName() const;
-    // Every declared input exactly once, by name. Returns every output by name, in its
-    // declared dtype.
+    // Every declared input exactly once, by name, except dynamic weights, which may be omitted
+    // (their current value is used). Returns every output by name, in its declared dtype.
     std::map<std::string, Tensor> run(const std::map<std::string, TensorView>& inputs);
+    // Replaces the current value of dynamic weight `name` of this kernel for later runs, without
+    // preparing (compiling) it again. The value converts like an input. Throws InvalidArgument
+    // for an unknown name or a wrong shape. Program::setWeight updates every kernel at once.
+    void setWeight(std::string_view name, const TensorView& value);
 
     struct Impl; // opaque, defined inside the library
 
@@ -190,7 +197,8 @@ class ANEC_API Kernel {
     std::shared_ptr<Impl> impl_;
 };
 
-// A set of kernels, immutable once built; copies are cheap and share it. Thread-safe.
+// A set of kernels, fixed once built; copies are cheap and share it, including the current
+// values of its dynamic weights (setWeight). Thread-safe.
 class ANEC_API Program {
   public:
     // Compiles .ane source text. `name` is the file name shown in diagnostics; relative npy()
@@ -214,6 +222,13 @@ class ANEC_API Program {
     std::map<std::string, Tensor> run(std::string_view kernel,
                                       const std::map<std::string, TensorView>& inputs,
                                       const RunOptions& options = {}) const;
+
+    // Sets dynamic weight `name` (`dynamic weight W` in the source) to `value` in every kernel
+    // prepared from this program (or its copies) that takes it, and in kernels prepared later:
+    // a training loop updates its weights between runs with no recompilation. The value converts
+    // like an input (fp16/fp32/fp64 into a float weight). Throws InvalidArgument when no kernel
+    // has such a dynamic weight or the shape differs.
+    void setWeight(std::string_view name, const TensorView& value) const;
 
     struct Impl; // opaque, defined inside the library
 

@@ -187,8 +187,8 @@ TEST_CASE("diag: a number meeting a bool tensor", "[diag]") {
 TEST_CASE("diag: wrong number of builtin arguments", "[diag]") {
     expectError(
         "weight W: fp16[8, 4] = zeros()\n"
-        "kernel k(x: fp16[1, 4, 1, 2]) -> (y: fp16[1, 8, 1, 2]) {\n    y = linear(x, W, W)\n}\n",
-        "3:9: error: linear expects 2 arguments, got 3");
+        "kernel k(x: fp16[1, 4, 1, 2]) -> (y: fp16[1, 8, 1, 2]) {\n    y = cast(x, fp16, W)\n}\n",
+        "3:9: error: cast expects 2 arguments, got 3");
 }
 
 TEST_CASE("diag: unknown keyword argument", "[diag]") {

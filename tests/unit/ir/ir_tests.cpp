@@ -230,7 +230,7 @@ TEST_CASE("the builder infers result types and fills attribute defaults", "[ir]"
     CHECK(k.y->type == f32({1, 3, 1, 2}));
     const Op& conv = *k.conv->definingOp;
     CHECK(conv.kind() == "conv");
-    CHECK(conv.operands == std::vector<Value*>{k.x16, k.w});
+    CHECK(conv.operands == std::vector<Value*>{k.x16, k.w, nullptr}); // no bias
     CHECK(conv.name == "h");
     CHECK(k.conv->name == "h");
     CHECK(*conv.attr<std::string>("pad_type") == "valid");

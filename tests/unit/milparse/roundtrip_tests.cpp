@@ -8,6 +8,7 @@
 
 #include "driver/compiler.hpp"
 #include "mil/output.hpp"
+#include "passes/ane_target.hpp"
 
 using namespace anec;
 using namespace anec::milparse::test;
@@ -30,6 +31,8 @@ struct Variant {
     std::string name;
     int optLevel = 1;
     mil::EmitOptions emit;
+    // `anec build` legalizes for generic unless told otherwise (the goldens are built so).
+    std::optional<passes::AneTarget> target = passes::AneTarget::Generic;
 };
 
 std::vector<Variant> variants() {
@@ -43,6 +46,12 @@ std::vector<Variant> variants() {
     ios17.emit.opset = mil::Opset::iOS17;
     ios17.emit.singleWeightFile = true;
     out.push_back(ios17);
+    Variant m5{"--target m5", 1, {}};
+    m5.target = passes::AneTarget::M5;
+    out.push_back(m5);
+    Variant none{"--target none", 1, {}};
+    none.target = std::nullopt;
+    out.push_back(none);
     return out;
 }
 
@@ -58,6 +67,7 @@ std::vector<mil::Program> buildExample(const fs::path& example, const Variant& v
     driver::CompileOptions options;
     options.optLevel = variant.optLevel;
     options.emit = variant.emit;
+    options.target = variant.target;
     driver::Compilation compilation(options);
     REQUIRE(compilation.loadFile(example));
     std::vector<mil::Program> programs = compilation.emit();
@@ -104,12 +114,16 @@ TEST_CASE("emit -> parse -> emit gives identical programs for every example",
                 REQUIRE(module != nullptr);
                 CHECK(diagnostics.diagnostics().empty());
                 REQUIRE(module->kernels.size() == 1);
-                checkSameProgram(mil::emitProgram(*module->kernels[0], variant.emit), original);
+                mil::EmitOptions emit = variant.target
+                                            ? passes::emitOptionsFor(*variant.target, variant.emit)
+                                            : variant.emit;
+                checkSameProgram(mil::emitProgram(*module->kernels[0], emit), original);
 
                 // Through the whole pipeline, as `anec build model.mil` does.
                 driver::CompileOptions options;
                 options.optLevel = variant.optLevel;
                 options.emit = variant.emit;
+                options.target = variant.target; // legalizing a legalized program changes nothing
                 driver::Compilation compilation(options);
                 REQUIRE(compilation.loadFile(out / original.kernelName));
                 std::vector<mil::Program> rebuilt = compilation.emit();

@@ -66,7 +66,7 @@ TEST_CASE("buildPipeline(names) runs exactly the named passes and rejects unknow
     auto unknown = passes::buildPipeline(std::vector<std::string>{"cse", "fuse-everything"});
     REQUIRE_FALSE(unknown.ok());
     CHECK(unknown.error().find("unknown pass 'fuse-everything'") != std::string::npos);
-    CHECK(unknown.error().find("known passes: algebraic, cast-elim, cse, dce") !=
+    CHECK(unknown.error().find("known passes: algebraic, ane-legalize, cast-elim, cse, dce") !=
           std::string::npos);
 }
 
@@ -117,8 +117,8 @@ TEST_CASE("anec build --passes, --print-ir-after(-all) and --pass-stats", "[pass
     SECTION("an unknown pass is an error listing the passes") {
         auto result = runAnec({"build", file, "--emit=ir", "--passes=cse,frobnicate"});
         CHECK(result.status == 1);
-        CHECK(result.err.find("unknown pass 'frobnicate' (known passes: algebraic, cast-elim, "
-                              "cse, dce") != std::string::npos);
+        CHECK(result.err.find("unknown pass 'frobnicate' (known passes: algebraic, ane-legalize, "
+                              "cast-elim, cse, dce") != std::string::npos);
         CHECK(result.out.empty());
         auto empty = runAnec({"build", file, "--emit=ir", "--passes=cse,,dce"});
         CHECK(empty.status == 1);
@@ -130,12 +130,13 @@ TEST_CASE("anec build --passes, --print-ir-after(-all) and --pass-stats", "[pass
     SECTION("--print-ir-after-all prints the IR after every pass to stderr") {
         auto result = runAnec({"build", file, "--emit=mil", "--print-ir-after-all"});
         REQUIRE(result.status == 0);
-        CHECK(count(result.err, "// IR after ") == passes::pipelinePassNames(1).size());
+        // The CLI legalizes for generic by default (ane-legalize at every level).
+        CHECK(count(result.err, "// IR after ") == passes::pipelinePassNames(1, true).size());
         CHECK(result.err.find("// IR after cast-elim\nkernel k(") != std::string::npos);
         CHECK(result.out.find("// IR after") == std::string::npos);
         CHECK(result.out.find("program(") != std::string::npos);
         auto o0 = runAnec({"build", file, "--emit=mil", "-O", "0", "--print-ir-after-all"});
-        CHECK(count(o0.err, "// IR after ") == 2);
+        CHECK(count(o0.err, "// IR after ") == 4);
     }
     SECTION("--print-ir-after=NAME prints after each run of that pass") {
         auto result = runAnec({"build", file, "--emit=ir", "--print-ir-after=fold-constants",
@@ -151,7 +152,7 @@ TEST_CASE("anec build --passes, --print-ir-after(-all) and --pass-stats", "[pass
         REQUIRE(result.status == 0);
         CHECK(result.err.find("pass statistics") != std::string::npos);
         auto stats = statLines(result.err);
-        REQUIRE(stats.size() == passes::pipelinePassNames(1).size());
+        REQUIRE(stats.size() == passes::pipelinePassNames(1, true).size());
         CHECK(stats[1] == std::pair<std::string, size_t>{"cast-elim", 0});
         CHECK(stats[2] == std::pair<std::string, size_t>{"algebraic", 2});
         CHECK(stats[3] == std::pair<std::string, size_t>{"cse", 2});

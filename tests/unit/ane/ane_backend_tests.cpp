@@ -1,0 +1,156 @@
+// The ANE backend over the simulated device gives the reference backend's outputs bit for bit:
+// the surface plan keeps every binding rule, legalization avoids every rejected op.
+#include "ane_test_support.hpp"
+
+using namespace anec;
+using namespace anec::ane::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Runs every kernel of `module` on the reference backend and on the ANE backend over a simulated
+// `chip`, and requires byte-identical outputs. Returns the number of kernels run.
+size_t requireSameOutputs(const std::shared_ptr<const ir::Module>& module, AneTarget chip,
+                          const std::string& what) {
+    SimulatedAne ane(chip);
+    size_t kernels = 0;
+    for (const auto& kernel : module->kernels) {
+        INFO(what << " kernel " << kernel->name << " on " << ane.device->chipName());
+        auto reference = runtime::createReferenceBackend()->prepare(module, kernel->name);
+        auto onAne = ane.backend->prepare(module, kernel->name);
+        REQUIRE(onAne->inputs().size() == reference->inputs().size());
+        auto inputs = inputsFor(*reference, 7);
+        auto expected = reference->run(viewsOf(inputs));
+        auto actual = onAne->run(viewsOf(inputs));
+        REQUIRE(actual.size() == expected.size());
+        for (const auto& [name, tensor] : expected) {
+            INFO("output " << name);
+            REQUIRE(actual.count(name) == 1);
+            CHECK(actual.at(name).type() == tensor.type());
+            CHECK(bytesOf(actual.at(name)) == bytesOf(tensor));
+        }
+        ++kernels;
+    }
+    return kernels;
+}
+
+const AneTarget kAllTargets[] = {AneTarget::Generic, AneTarget::M1, AneTarget::M2,
+                                 AneTarget::M3,      AneTarget::M4, AneTarget::M5};
+
+} // namespace
+
+TEST_CASE("ane backend: every example, for every target, matches the reference bit for bit",
+          "[ane][backend][examples]") {
+    size_t kernels = 0;
+    for (const auto& entry : fs::directory_iterator(fs::path(ANEC_SOURCE_DIR) / "examples")) {
+        if (entry.path().extension() != ".ane") continue;
+        for (AneTarget target : kAllTargets)
+            kernels += requireSameOutputs(compileFile(entry.path(), target), target,
+                                          entry.path().filename().string() + " --target " +
+                                              std::string(passes::aneTargetName(target)));
+    }
+    CHECK(kernels >= 6 * 8);
+}
+
+TEST_CASE("ane backend: inputs and outputs out of alphabetical order and of different sizes",
+          "[ane][backend]") {
+    // Separate (--no-pack-io) tensors named against the alphabet, of different sizes, fp32 ones
+    // needing host conversion on chips without cast.
+    const std::string text = R"(
+kernel mixed(zeta: fp16[1, 64, 1, 32], alpha: fp32[1, 32, 1, 32], Mid: fp16[1, 64, 1, 512])
+    -> (y: fp16[1, 64, 1, 32], b: fp32[1, 32, 1, 32], a: fp16[1, 64, 1, 512]) {
+    y = zeta * 2 - reduce_sum(Mid, axes = [3], keep_dims = true)
+    b = alpha + 1
+    a = Mid * 0.5
+}
+)";
+    for (AneTarget target : kAllTargets) {
+        auto module = compileText(text, target, /*packIo=*/false);
+        REQUIRE(module->kernels.front()->inputs.size() == 3);
+        CHECK(requireSameOutputs(module, target, "mixed") == 1);
+    }
+}
+
+TEST_CASE("ane backend: a module compiled without a target is legalized by the backend",
+          "[ane][backend]") {
+    // fp32 I/O (cast, or host conversion on M1/M2/generic), a conv bias and a concat.
+    const std::string text = R"(
+weight W: fp16[64, 64] = random(3, 0.1)
+weight c: fp16[64] = random(4, 0.1)
+kernel k(x: fp32[1, 64, 1, 32]) -> (y: fp32[1, 128, 1, 32]) {
+    y = concat([linear(x, W, c), x], axis = 1)
+}
+)";
+    auto plain = compileText(text, std::nullopt);
+    for (AneTarget chip : kAllTargets) {
+        SimulatedAne ane(chip);
+        auto executable = ane.backend->prepare(plain, "k");
+        auto inputs = inputsFor(*executable, 1);
+        // Legalized by the backend: compare with the reference run of the same legalization.
+        auto expected = runtime::createReferenceBackend()
+                            ->prepare(compileText(text, chip), "k")
+                            ->run(viewsOf(inputs));
+        CHECK(bytesOf(executable->run(viewsOf(inputs)).at("y")) == bytesOf(expected.at("y")));
+        CHECK(executable->inputs().front().type.dtype == ir::DType::Fp32);
+    }
+}
+
+TEST_CASE("ane backend: a kernel the chip rejects fails with the device text and a hint",
+          "[ane][backend]") {
+    // Legalized for the M3 (which runs cast) but run on an M1 forced to the M3's rules.
+    auto module = compileText("kernel k(x: fp32[1, 64, 1, 32]) -> (y: fp32[1, 64, 1, 32]) "
+                              "{ y = x * 2 }",
+                              AneTarget::M3);
+    SimulatedAne ane(AneTarget::M1, 100, AneTarget::M3);
+    CHECK_THROWS_WITH(ane.backend->prepare(module, "k"),
+                      "the ANE compile of kernel 'k' failed: ANECCompile() FAILED (Apple M1 "
+                      "(simulated))\nhint: the program probably uses an op this chip's ANE "
+                      "compiler rejects: build with --target m1 (or, after many compiles in one "
+                      "process, the compiler has reached its limit, rule 15)");
+}
+
+TEST_CASE("ane backend: device failures become errors with hints", "[ane][backend]") {
+    using runtime::ane::DeviceError;
+    Error surfaces = runtime::ane::deviceFailure(
+        DeviceError(DeviceError::Stage::Evaluate, "status=0x1d", 0x1d), "k", AneTarget::M4);
+    CHECK(std::string(surfaces.what()) ==
+          "the ANE evaluation of kernel 'k' failed: status=0x1d\nhint: status 0x1d is what the "
+          "ANE reports for wrong surface sizes or binding order (rules 3-6 of "
+          "docs/ane-rules.md)");
+    Error load = runtime::ane::deviceFailure(DeviceError(DeviceError::Stage::Load, "no memory"),
+                                             "k", AneTarget::M4);
+    CHECK(std::string(load.what()) ==
+          "loading the program onto the ANE of kernel 'k' failed: no memory");
+}
+
+TEST_CASE("ane backend: names and targets", "[ane][backend]") {
+    CHECK(SimulatedAne(AneTarget::M2).backend->target() == AneTarget::M2);
+    CHECK(SimulatedAne(AneTarget::Generic).backend->target() == AneTarget::Generic);
+    CHECK(SimulatedAne(AneTarget::M1, 100, AneTarget::Generic).backend->target() ==
+          AneTarget::Generic);
+    CHECK(SimulatedAne(AneTarget::M5).backend->name() == "ane-sim");
+    CHECK(runtime::ane::SimulatedDevice(AneTarget::M3).chipName() == "Apple M3 (simulated)");
+    CHECK(passes::aneTargetForChip(runtime::ane::SimulatedDevice(AneTarget::M5).chipName()) ==
+          AneTarget::M5);
+}
+
+TEST_CASE("createBackend: ane-sim, options, and the ANE on this platform", "[ane][backend]") {
+    using runtime::BackendKind;
+    auto sim = runtime::createBackend(BackendKind::AneSimulator, {"m2", 0});
+    CHECK(sim->name() == "ane-sim");
+    CHECK(dynamic_cast<runtime::ane::AneBackend&>(*sim).target() == AneTarget::M2);
+    CHECK(dynamic_cast<runtime::ane::AneBackend&>(*sim).device().chipName() ==
+          "Apple M2 (simulated)");
+    CHECK(
+        dynamic_cast<runtime::ane::AneBackend&>(*runtime::createBackend(BackendKind::AneSimulator))
+            .target() == AneTarget::Generic);
+    CHECK_THROWS_WITH(runtime::createBackend(BackendKind::AneSimulator, {"m9", 0}),
+                      "unknown ANE target 'm9' (expected generic, m1, m2, m3, m4, m5)");
+#ifdef __linux__
+    CHECK(runtime::createBackend(BackendKind::Auto)->name() == "reference");
+    CHECK_THROWS_WITH(runtime::createBackend(BackendKind::Ane),
+                      "the ANE backend is not available: it needs macOS on Apple silicon (this "
+                      "build is for Linux). Use --backend reference, or --backend ane-sim to "
+                      "check a program against the ANE's rules on this machine");
+#endif
+}
