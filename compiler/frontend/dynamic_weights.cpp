@@ -1,26 +1,13 @@
 // Dynamic weights: kernel inputs that stand for weights (see dynamic_weights.hpp).
 #include "frontend/dynamic_weights.hpp"
 
+#include "ir/value_sources.hpp"
+
 #include <unordered_set>
 
 namespace anec::frontend {
 
 namespace {
-// Visits every value `value` is computed from (itself included) until `visit` returns false.
-template <typename Visit> void forEachSource(const ir::Value* value, Visit visit) {
-    std::vector<const ir::Value*> pending{value};
-    std::unordered_set<const ir::Value*> seen;
-    while (!pending.empty()) {
-        const ir::Value* v = pending.back();
-        pending.pop_back();
-        if (!v || !seen.insert(v).second) continue;
-        if (!visit(v)) return;
-        if (v->definingOp)
-            for (const ir::Value* operand : v->definingOp->operands)
-                pending.push_back(operand);
-    }
-}
-
 const ir::DynamicWeight* findDynamicWeight(const ir::Kernel& kernel, const std::string& name) {
     for (const ir::DynamicWeight& weight : kernel.dynamicWeights)
         if (weight.name == name) return &weight;
@@ -61,7 +48,7 @@ ir::Value* addDynamicWeightInput(ir::Kernel& kernel, const std::string& name,
 
 const ir::DynamicWeight* dynamicWeightIn(const ir::Value* value, const ir::Kernel& kernel) {
     const ir::DynamicWeight* found = nullptr;
-    forEachSource(value, [&](const ir::Value* v) {
+    ir::forEachSource(value, [&](const ir::Value* v) {
         if (v->isKernelInput()) found = findDynamicWeight(kernel, v->name);
         return found == nullptr;
     });
@@ -70,7 +57,7 @@ const ir::DynamicWeight* dynamicWeightIn(const ir::Value* value, const ir::Kerne
 
 bool isRuntimeWeight(const ir::Value* value, const ir::Kernel& kernel) {
     bool onlyWeights = true;
-    forEachSource(value, [&](const ir::Value* v) {
+    ir::forEachSource(value, [&](const ir::Value* v) {
         if (v->isKernelInput() && !findDynamicWeight(kernel, v->name)) onlyWeights = false;
         return onlyWeights;
     });

@@ -5,6 +5,7 @@
 #include "frontend/builtins.hpp"
 #include "frontend/dynamic_weights.hpp"
 #include "frontend/lowering.hpp"
+#include "ir/value_sources.hpp"
 
 namespace anec::frontend {
 
@@ -96,17 +97,12 @@ void nameValue(ir::Value* value, const std::string& name) {
 }
 
 bool BodyLowerer::isConstant(const ir::Value* value) {
-    std::vector<const ir::Value*> pending{value};
-    std::unordered_set<const ir::Value*> seen;
-    while (!pending.empty()) {
-        const ir::Value* v = pending.back();
-        pending.pop_back();
-        if (!v || !seen.insert(v).second) continue;
-        if (!v->definingOp) return false;
-        for (const ir::Value* operand : v->definingOp->operands)
-            pending.push_back(operand);
-    }
-    return true;
+    bool constant = true;
+    ir::forEachSource(value, [&](const ir::Value* v) {
+        constant = v->definingOp != nullptr; // a kernel input is not a constant
+        return constant;
+    });
+    return constant;
 }
 
 bool BodyLowerer::defineLocal(const std::string& name, SourceLoc loc, LocalBinding binding) {

@@ -73,11 +73,7 @@ class WeightLoader {
             return nullptr;
         }
         if (!type) return nullptr;
-        if (type->byteSize() > kMaxWeightBytes) {
-            reporter_.error(decl.type.loc,
-                            "weight '" + decl.name + "' of type " + type->str() + " is too large");
-            return nullptr;
-        }
+        if (!fitsInMemory(decl, *type)) return nullptr;
         std::optional<ir::ConstData> data = loadSource(decl, *type, *call, decl.source->loc);
         if (!data) return nullptr;
         data->blobName = decl.name;
@@ -85,6 +81,13 @@ class WeightLoader {
     }
 
   private:
+    bool fitsInMemory(const ast::WeightDecl& decl, const ir::TensorType& type) {
+        if (type.byteSize() <= kMaxWeightBytes) return true;
+        reporter_.error(decl.type.loc,
+                        "weight '" + decl.name + "' of type " + type.str() + " is too large");
+        return false;
+    }
+
     // A dynamic weight may omit its source: it starts at zeros. Any other weight needs one.
     std::shared_ptr<const ir::ConstData> initialZeros(const ast::WeightDecl& decl,
                                                       const std::optional<ir::TensorType>& type) {
@@ -95,11 +98,7 @@ class WeightLoader {
             return nullptr;
         }
         if (!type) return nullptr;
-        if (type->byteSize() > kMaxWeightBytes) {
-            reporter_.error(decl.type.loc,
-                            "weight '" + decl.name + "' of type " + type->str() + " is too large");
-            return nullptr;
-        }
+        if (!fitsInMemory(decl, *type)) return nullptr;
         ir::ConstData data = fillConstData(*type, [](size_t) { return 0.0; });
         data.blobName = decl.name;
         return std::make_shared<const ir::ConstData>(std::move(data));

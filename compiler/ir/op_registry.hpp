@@ -76,6 +76,9 @@ struct OpDef {
     // names the op's inputs in user terms (types via TensorType::str()).
     InferFn infer;
     std::string summary; // one line for docs and `anec --list-ops`
+    // The first iOS opset that has the op (16: every opset anec emits); the emitter refuses it
+    // in older opsets.
+    int sinceIos = 16;
 
     const AttrSpec* findAttr(const std::string& attrName) const;
     const OperandSpec* findOperand(const std::string& operandName) const;

@@ -27,6 +27,18 @@ std::string_view programVersion(Opset opset) {
     return opset == Opset::iOS18 ? "1.3" : "1.0";
 }
 
+int opsetIosVersion(Opset opset) {
+    switch (opset) {
+    case Opset::iOS16:
+        return 16;
+    case Opset::iOS17:
+        return 17;
+    case Opset::iOS18:
+        return 18;
+    }
+    return 18;
+}
+
 std::string nameAttr(const std::string& name) {
     return "[name = string(" + quoteString(name) + ")]";
 }
@@ -227,6 +239,10 @@ class ProgramEmitter {
     // Arguments by MIL parameter name: operands (variadic ones as a tuple, absent optional ones
     // left out), then each attribute as a const of its own.
     void emitOp(const ir::Op& op) {
+        if (op.def().sinceIos > opsetIosVersion(options_.opset))
+            error(op.kind() + " needs opset ios" + std::to_string(op.def().sinceIos) +
+                  " or later (building for " + std::string(opsetName(options_.opset)) +
+                  "): use --opset ios18, or --target, whose legalization decomposes it");
         std::vector<std::pair<std::string, std::string>> args;
         const auto& specs = op.def().operands;
         for (size_t i = 0; i < specs.size() && i < op.operands.size(); ++i) {

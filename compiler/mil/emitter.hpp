@@ -46,7 +46,10 @@ struct Program {
     // A kernel with packed I/O (ir::Kernel::packing) lists the packed tensors as its inputs and
     // outputs and adds "packing": {packed name: [{"name","dtype","shape","channel_offset",
     // "channels","byte_offset","index"}, ...]} (the original tensors, "index" their declaration
-    // position; docs/passes.md).
+    // position; docs/passes.md). A legalized kernel adds "target" (ir::Kernel::legalizedFor) and
+    // "host_dtype": "fp32" on each host-converted input/output entry or packing member; a kernel
+    // with dynamic weights adds "dynamic_weights": [{"name","path","offset","dtype","shape"}]
+    // (their initial values, in blob files the MIL text does not reference).
     nlohmann::json description;
 };
 

@@ -306,7 +306,7 @@ void anec_program_free(anec_program* program) {
 anec_status anec_program_set_backend(anec_program* program, anec_backend backend) {
     return boundary([&] {
         requireNonNull(program, "program");
-        if (backend < ANEC_BACKEND_AUTO || backend > ANEC_BACKEND_ANE)
+        if (backend < ANEC_BACKEND_AUTO || backend > ANEC_BACKEND_ANE_SIMULATOR)
             throw invalid("invalid backend value " + std::to_string(static_cast<int>(backend)));
         std::lock_guard<std::mutex> lock(program->mutex);
         program->backend = static_cast<anec::Backend>(backend);

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "api/api_internal.hpp"
+#include "passes/ane_target.hpp"
 #include "runtime/core/backend.hpp"
 
 namespace anec::api {
@@ -55,23 +56,34 @@ driver::LoadOptions loadOptions(const CompileOptions& options) {
     if (options.optLevel != 0 && options.optLevel != 1)
         throw Error(ErrorCode::InvalidArgument,
                     "optLevel must be 0 or 1, got " + std::to_string(options.optLevel));
-    return driver::LoadOptions{options.defines, options.optLevel, options.packIo};
+    driver::LoadOptions load{options.defines, options.optLevel, options.packIo, std::nullopt};
+    if (!options.target.empty()) {
+        load.target = passes::parseAneTarget(options.target);
+        if (!load.target)
+            throw Error(ErrorCode::InvalidArgument,
+                        "unknown ANE target '" + options.target +
+                            "' (expected generic, m1, m2, m3, m4 or m5, or empty for none)");
+    }
+    return load;
 }
 
 std::unique_ptr<runtime::Backend> createBackend(const RunOptions& options) {
     if (options.precision == Precision::Float64) {
-        if (options.backend == Backend::Ane)
+        if (options.backend == Backend::Ane || options.backend == Backend::AneSimulator)
             throw Error(ErrorCode::InvalidArgument,
                         "float64 precision is a mode of the reference backend, not of the ANE");
         return runtime::createReferenceBackend(runtime::Precision::Float64);
     }
+    runtime::BackendOptions ane{options.aneTarget, options.compileBudget};
     switch (options.backend) {
     case Backend::Auto:
-        return runtime::createBackend(runtime::BackendKind::Auto);
+        return runtime::createBackend(runtime::BackendKind::Auto, ane);
     case Backend::Reference:
-        return runtime::createBackend(runtime::BackendKind::Reference);
+        return runtime::createBackend(runtime::BackendKind::Reference, ane);
     case Backend::Ane:
-        return runtime::createBackend(runtime::BackendKind::Ane);
+        return runtime::createBackend(runtime::BackendKind::Ane, ane);
+    case Backend::AneSimulator:
+        return runtime::createBackend(runtime::BackendKind::AneSimulator, ane);
     }
     throw Error(ErrorCode::InvalidArgument, "invalid backend value");
 }

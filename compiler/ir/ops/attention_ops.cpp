@@ -83,6 +83,7 @@ void registerAttentionOps(OpRegistry& registry) {
         .infer = inferAttention,
         .summary = "softmax(query @ key^T / sqrt(E) + attn_mask) @ value over the last two dims "
                    "(bool mask: true keeps a position)",
+        .sinceIos = 18,
     });
 }
 

@@ -53,7 +53,9 @@ typedef enum anec_dtype {
 typedef enum anec_backend {
     ANEC_BACKEND_AUTO = 0, /* the ANE where available, else the reference backend */
     ANEC_BACKEND_REFERENCE = 1,
-    ANEC_BACKEND_ANE = 2
+    ANEC_BACKEND_ANE = 2,
+    /* the ANE backend over a simulated device that reproduces the ANE's known rules, anywhere */
+    ANEC_BACKEND_ANE_SIMULATOR = 3
 } anec_backend;
 
 typedef struct anec_program anec_program;

@@ -164,9 +164,15 @@ struct CompileOptions {
     // bound surfaces on the ANE); callers still pass and receive the named tensors. false keeps
     // them separate (`--no-pack-io`).
     bool packIo = true;
+    // The ANE target .ane sources are legalized for (docs/ane-rules.md): "generic", "m1" ...
+    // "m5", or empty (the default) for none; the ANE backend legalizes what it runs for its own
+    // chip in any case. An unknown name throws InvalidArgument.
+    std::string target;
 };
 
-enum class Backend { Auto, Reference, Ane };
+// AneSimulator: the ANE backend's whole path over a simulated device that reproduces the ANE's
+// known rules (runtime.md), on any machine.
+enum class Backend { Auto, Reference, Ane, AneSimulator };
 // Fp16Faithful models the ANE (fp32 compute, every fp16 result rounded to fp16); Float64
 // computes in double as an "exact" reference (reference backend only).
 enum class Precision { Fp16Faithful, Float64 };
@@ -174,6 +180,12 @@ enum class Precision { Fp16Faithful, Float64 };
 struct RunOptions {
     Backend backend = Backend::Auto; // Auto: the ANE where available, else the reference backend
     Precision precision = Precision::Fp16Faithful;
+    // ANE backends: the target to legalize for ("generic", "m1" ... "m5"; empty: the machine's
+    // chip, generic for the simulator, which also simulates this chip).
+    std::string aneTarget;
+    // ANE backends: when non-zero, sets the process's compile budget (default ANEC_COMPILE_BUDGET
+    // or 100; the ANE compiler fails near 119 compiles per process).
+    size_t compileBudget = 0;
 };
 
 // A kernel prepared for execution; run it as often as needed. Copies share the prepared kernel.

@@ -220,6 +220,16 @@ TEST_CASE("C: defines, backends and names", "[api][c]") {
     REQUIRE(anec_program_set_backend(program.handle, ANEC_BACKEND_AUTO) == ANEC_OK);
     CHECK(anec_run(program.handle, "neg", &in, 1, &out, 1) == ANEC_OK);
 #endif
+    // The simulated ANE runs everywhere, with the ANE backend's legalization and surfaces.
+    REQUIRE(anec_program_set_backend(program.handle, ANEC_BACKEND_ANE_SIMULATOR) == ANEC_OK);
+    {
+        float a[2] = {1, 2}, b[2] = {};
+        anec_input in = {"a", ANEC_DTYPE_FLOAT32, a, sizeof a};
+        anec_output out = {"b", ANEC_DTYPE_FLOAT32, b, sizeof b};
+        CHECK(anec_run(program.handle, "neg", &in, 1, &out, 1) == ANEC_OK);
+        CHECK(b[0] == -1.0f);
+        CHECK(b[1] == -2.0f);
+    }
 
     CHECK(std::string(anec_status_name(ANEC_ERROR_COMPILE)) == "ANEC_ERROR_COMPILE");
     CHECK(std::string(anec_status_name(static_cast<anec_status>(42))) == "unknown status");

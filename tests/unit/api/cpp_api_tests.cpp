@@ -300,3 +300,30 @@ TEST_CASE("tensors: construction, conversion and errors", "[api]") {
           anec::ErrorCode::InvalidArgument);
     CHECK(anec::Tensor().byteSize() == 0);
 }
+
+TEST_CASE("the ANE simulator backend, the ANE target and the compile budget", "[api]") {
+    anec::CompileOptions compile;
+    compile.target = "m1"; // fp32 I/O becomes fp16 I/O converted on the host
+    anec::Program program = anec::Program::compile(kAffine, compile);
+    anec::RunOptions sim;
+    sim.backend = anec::Backend::AneSimulator;
+    sim.aneTarget = "m1";
+    anec::Kernel kernel = program.prepare("affine", sim);
+    CHECK(kernel.backendName() == "ane-sim");
+    std::vector<float> x{0, 1, 2, 3, 4, 5, 6, 7};
+    std::vector<float> s{1, 2, 3, 4, 5, 6, 7, 8};
+    auto outputs =
+        kernel.run({{"x", anec::TensorView(x, {1, 8})}, {"s", anec::TensorView(s, {1, 8})}});
+    CHECK(outputs.at("y").toFloats() ==
+          std::vector<float>{1, 3, 5, 7, 9, 11, 13, 15}); // callers still see fp32
+    CHECK(outputs.at("z").toFloats() == std::vector<float>{1, 4, 9, 16, 25, 36, 49, 64});
+
+    compile.target = "m9";
+    auto unknown = errorOf([&] { anec::Program::compile(kAffine, compile); });
+    CHECK(unknown.first == anec::ErrorCode::InvalidArgument);
+    CHECK(contains(unknown.second, "unknown ANE target 'm9' (expected generic, m1, m2, m3, m4 or "
+                                   "m5, or empty for none)"));
+    sim.precision = anec::Precision::Float64;
+    CHECK(errorOf([&] { program.prepare("affine", sim); }).first ==
+          anec::ErrorCode::InvalidArgument);
+}

@@ -313,3 +313,22 @@ TEST_CASE("every example legalized for generic computes what it did unlegalized"
     CHECK(exact >= 6);
     CHECK(close >= 2);
 }
+
+TEST_CASE("scaled_dot_product_attention needs opset ios18 unless legalization decomposes it",
+          "[legalize]") {
+    anec::test::TempDir dir;
+    anec::test::writeFile(dir / "k.ane",
+                          "kernel k(q: fp16[1, 64, 32], kk: fp16[1, 64, 32], v: fp16[1, 64, 32])\n"
+                          "    -> (y: fp16[1, 64, 32]) {\n"
+                          "    y = scaled_dot_product_attention(q, kk, v)\n}\n");
+    std::string source = (dir / "k.ane").string();
+    auto old = anec::test::runAnec(
+        {"build", source, "--emit=mil", "--opset", "ios17", "--target", "none"});
+    CHECK(old.status == 1);
+    CHECK(old.err ==
+          "anec: error: kernel 'k': scaled_dot_product_attention needs opset ios18 or later "
+          "(building for ios17): use --opset ios18, or --target, whose legalization decomposes "
+          "it\n");
+    CHECK(anec::test::runAnec({"build", source, "--emit=mil", "--opset", "ios17"}).status == 0);
+    CHECK(anec::test::runAnec({"build", source, "--emit=mil", "--target", "none"}).status == 0);
+}
