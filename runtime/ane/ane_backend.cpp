@@ -83,10 +83,15 @@ std::unique_ptr<ir::Kernel> addedConversions(const ir::Kernel& original, const i
     return std::move(*copy);
 }
 
+// The MIL text and the weight files it reads. Initial values of dynamic weights are files of
+// the build too, but the program never reads them (they arrive as inputs): not uploaded.
 ProgramSource programSource(const mil::Program& program) {
     ProgramSource source{program.milText, {}};
-    for (const mil::WeightFile& weight : program.weightFiles)
-        source.weights.push_back({"@model_path/" + weight.relativePath, weight.bytes});
+    for (const mil::WeightFile& weight : program.weightFiles) {
+        std::string milPath = "@model_path/" + weight.relativePath;
+        if (program.milText.find("\"" + milPath + "\"") != std::string::npos)
+            source.weights.push_back({milPath, weight.bytes});
+    }
     return source;
 }
 

@@ -265,6 +265,12 @@ std::string SimulatedDevice::chipName() const {
 std::unique_ptr<LoadedProgram> SimulatedDevice::compileAndLoad(const ProgramSource& source,
                                                                const SurfaceSizes& surfaces) {
     const std::string chip = chipName();
+    {
+        std::lock_guard lock(mutex_);
+        lastWeightPaths_.clear();
+        for (const WeightFile& weight : source.weights)
+            lastWeightPaths_.push_back(weight.milPath);
+    }
     if (++compiles_ > kSimulatedCompileLimit)
         throw DeviceError(DeviceError::Stage::Compile, compilerFailure(chip));
     std::shared_ptr<ir::Module> module = readProgram(source, chip);

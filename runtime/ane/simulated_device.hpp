@@ -15,6 +15,9 @@
 // It cannot reproduce timing, the hardware's exact arithmetic, or failures nobody has reported.
 #include <atomic>
 #include <cstddef>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "passes/ane_target.hpp"
 #include "runtime/ane/ane_device.hpp"
@@ -37,10 +40,17 @@ class SimulatedDevice : public Device {
     passes::AneTarget chip() const { return chip_; }
     // Compiles attempted on this device (its "process").
     size_t compiles() const { return compiles_; }
+    // The weight paths the last compile was given (what a backend uploads).
+    std::vector<std::string> lastWeightPaths() const {
+        std::lock_guard lock(mutex_);
+        return lastWeightPaths_;
+    }
 
   private:
     passes::AneTarget chip_;
     std::atomic<size_t> compiles_ = 0;
+    mutable std::mutex mutex_;
+    std::vector<std::string> lastWeightPaths_;
 };
 
 } // namespace anec::runtime::ane

@@ -79,3 +79,19 @@ TEST_CASE("ane: createBackend(AneSimulator) charges one compile across setDynami
     }
     CHECK(budget.used() == before + 1);
 }
+
+TEST_CASE("ane: the initial values of dynamic weights are not uploaded with the program",
+          "[ane][dynamic]") {
+    auto module = compileText(R"(const TAG = 10
+weight C: fp16[32, 32] = random(seed = 3, scale = 0.2)
+dynamic weight W: fp16[32, 32] = random(seed = 1, scale = 0.2)
+kernel k(x: fp16[1, 32, 1, 768]) -> (y: fp16[1, 32, 1, 768]) {
+    y = linear(linear(x, C), W)
+}
+)",
+                              AneTarget::Generic);
+    SimulatedAne ane(AneTarget::Generic);
+    (void)ane.backend->prepare(module, "k");
+    // The emitted build also holds weights/W.init.bin; the program never reads it.
+    CHECK(ane.device->lastWeightPaths() == std::vector<std::string>{"@model_path/weights/C.bin"});
+}
