@@ -1,5 +1,6 @@
 // The C API: a thin layer over the C++ API that turns every exception into a status code and a
 // thread-local message.
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <map>
@@ -14,6 +15,8 @@
 struct anec_program {
     anec::Program program;
     anec::Backend backend = anec::Backend::Auto;
+    std::string aneTarget;                        // RunOptions::aneTarget
+    size_t compileBudget = 0;                     // RunOptions::compileBudget
     std::mutex mutex;                             // guards `prepared` and serialises runs
     std::map<std::string, anec::Kernel> prepared; // by the name given to anec_run
 };
@@ -314,6 +317,22 @@ anec_status anec_program_set_backend(anec_program* program, anec_backend backend
     });
 }
 
+anec_status anec_program_set_ane_options(anec_program* program, const char* target,
+                                         size_t compile_budget) {
+    return boundary([&] {
+        requireNonNull(program, "program");
+        std::string name = target != nullptr ? target : "";
+        const std::vector<std::string> targets = anec::aneTargets();
+        if (!name.empty() && std::find(targets.begin(), targets.end(), name) == targets.end())
+            throw invalid("unknown ANE target '" + name +
+                          "' (expected generic, m1, m2, m3, m4 or m5, or NULL for the chip's)");
+        std::lock_guard<std::mutex> lock(program->mutex);
+        program->aneTarget = name;
+        program->compileBudget = compile_budget;
+        program->prepared.clear();
+    });
+}
+
 size_t anec_kernel_count(const anec_program* program) {
     return valueOr<size_t>(
         0, [&]() -> size_t { return program == nullptr ? 0 : program->program.kernels().size(); });
@@ -394,6 +413,8 @@ anec_status anec_run(anec_program* program, const char* kernel, const anec_input
         if (found == program->prepared.end()) {
             anec::RunOptions options;
             options.backend = program->backend;
+            options.aneTarget = program->aneTarget;
+            options.compileBudget = program->compileBudget;
             found = program->prepared.emplace(name, program->program.prepare(name, options)).first;
         }
         anec::Kernel& prepared = found->second;

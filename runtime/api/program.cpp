@@ -328,4 +328,8 @@ void Program::setWeight(std::string_view name, const TensorView& value) const {
             setExecutableWeight(*kernel, weight->name, view);
 }
 
+std::vector<std::string> aneTargets() {
+    return passes::aneTargetNames();
+}
+
 } // namespace anec::api

@@ -115,6 +115,12 @@ ANEC_API anec_status anec_load(const char* path, anec_program** program);
 ANEC_API void anec_program_free(anec_program* program);
 /* The backend later runs use (default ANEC_BACKEND_AUTO). */
 ANEC_API anec_status anec_program_set_backend(anec_program* program, anec_backend backend);
+/* For the ANE backends, later runs: the target to legalize for ("generic", "m1" ... "m5"; NULL
+ * or "" = the machine's chip, generic for the simulator, which simulates this chip) and, when
+ * compile_budget is non-zero, the process's compile budget (default ANEC_COMPILE_BUDGET or 100).
+ * An unknown target is ANEC_ERROR_INVALID_ARGUMENT. */
+ANEC_API anec_status anec_program_set_ane_options(anec_program* program, const char* target,
+                                                  size_t compile_budget);
 
 ANEC_API size_t anec_kernel_count(const anec_program* program);
 /* NULL when the index is out of range. */

@@ -250,6 +250,8 @@ class ANEC_API Program {
 
 // The library version, e.g. "0.1.0".
 ANEC_API std::string_view version();
+// The ANE targets CompileOptions::target and RunOptions::aneTarget accept: generic, m1 ... m5.
+ANEC_API std::vector<std::string> aneTargets();
 
 } // namespace api
 } // namespace anec

@@ -229,6 +229,14 @@ TEST_CASE("C: defines, backends and names", "[api][c]") {
         CHECK(anec_run(program.handle, "neg", &in, 1, &out, 1) == ANEC_OK);
         CHECK(b[0] == -1.0f);
         CHECK(b[1] == -2.0f);
+        REQUIRE(anec_program_set_ane_options(program.handle, "m1", 0) == ANEC_OK);
+        b[0] = b[1] = 0;
+        CHECK(anec_run(program.handle, "neg", &in, 1, &out, 1) == ANEC_OK);
+        CHECK(b[1] == -2.0f);
+        CHECK(anec_program_set_ane_options(program.handle, "m9", 0) == ANEC_ERROR_INVALID_ARGUMENT);
+        CHECK(contains(anec_last_error(), "unknown ANE target 'm9'"));
+        CHECK(anec_program_set_ane_options(nullptr, nullptr, 0) == ANEC_ERROR_INVALID_ARGUMENT);
+        REQUIRE(anec_program_set_ane_options(program.handle, nullptr, 0) == ANEC_OK);
     }
 
     CHECK(std::string(anec_status_name(ANEC_ERROR_COMPILE)) == "ANEC_ERROR_COMPILE");

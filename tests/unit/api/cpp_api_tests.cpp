@@ -318,6 +318,7 @@ TEST_CASE("the ANE simulator backend, the ANE target and the compile budget", "[
           std::vector<float>{1, 3, 5, 7, 9, 11, 13, 15}); // callers still see fp32
     CHECK(outputs.at("z").toFloats() == std::vector<float>{1, 4, 9, 16, 25, 36, 49, 64});
 
+    CHECK(anec::aneTargets() == std::vector<std::string>{"generic", "m1", "m2", "m3", "m4", "m5"});
     compile.target = "m9";
     auto unknown = errorOf([&] { anec::Program::compile(kAffine, compile); });
     CHECK(unknown.first == anec::ErrorCode::InvalidArgument);
