@@ -124,10 +124,8 @@ std::vector<mil::Program> Compilation::emit() {
 std::optional<passes::AneTarget> parseTargetOption(const std::string& name) {
     if (name == "none") return std::nullopt;
     if (auto target = passes::parseAneTarget(name)) return target;
-    std::string known;
-    for (const std::string& candidate : passes::aneTargetNames())
-        known += candidate + ", ";
-    throw Error("unknown target '" + name + "' (expected " + known + "or none)");
+    throw Error("unknown target '" + name + "' (expected " + passes::aneTargetList() +
+                ", or none)");
 }
 
 std::pair<std::string, int64_t> parseDefine(const std::string& text) {

@@ -13,10 +13,9 @@ namespace legalize {
 
 ir::Value* emit(ir::Builder& builder, const std::string& kind, std::vector<ir::Value*> operands,
                 ir::AttrMap attrs, SourceLoc loc, std::string name) {
-    auto value =
-        builder.createValue(kind, std::move(operands), std::move(attrs), loc, std::move(name));
-    if (!value) throw Error("ane-legalize: internal error: " + value.error());
-    return *value;
+    return built(
+        builder.createValue(kind, std::move(operands), std::move(attrs), loc, std::move(name)),
+        "ane-legalize");
 }
 
 ir::Value* scalarConst(ir::Builder& builder, ir::DType dtype, double value, SourceLoc loc) {
@@ -24,12 +23,23 @@ ir::Value* scalarConst(ir::Builder& builder, ir::DType dtype, double value, Sour
     return builder.createConst(std::move(data), loc);
 }
 
-std::list<std::unique_ptr<ir::Op>>::iterator
-replaceOp(ir::Kernel& kernel, std::list<std::unique_ptr<ir::Op>>::iterator it,
-          ir::Value* replacement) {
-    if (replacement->name.empty()) replacement->name = (*it)->result()->name;
-    kernel.replaceAllUses((*it)->result(), replacement);
-    return kernel.ops.erase(it);
+size_t rewriteOps(ir::Kernel& kernel, const std::function<bool(const ir::Op&)>& applies,
+                  const std::function<ir::Value*(ir::Builder&, const ir::Op&)>& rewrite) {
+    size_t changes = 0;
+    for (auto it = kernel.ops.begin(); it != kernel.ops.end();) {
+        const ir::Op& op = **it;
+        if (!applies(op)) {
+            ++it;
+            continue;
+        }
+        ir::Builder builder(kernel, it);
+        ir::Value* replacement = rewrite(builder, op);
+        if (replacement->name.empty()) replacement->name = op.result()->name;
+        kernel.replaceAllUses(op.result(), replacement);
+        it = kernel.ops.erase(it);
+        ++changes;
+    }
+    return changes;
 }
 
 } // namespace legalize

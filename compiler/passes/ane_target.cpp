@@ -41,6 +41,13 @@ std::vector<std::string> aneTargetNames() {
     return names;
 }
 
+std::string aneTargetList() {
+    std::string list;
+    for (const std::string& name : aneTargetNames())
+        list += (list.empty() ? "" : ", ") + name;
+    return list;
+}
+
 AneTarget aneTargetForChip(std::string_view chipName) {
     // Brand strings read "Apple M<generation>[ Pro| Max| Ultra]"; the generation alone decides.
     constexpr std::string_view prefix = "Apple M";

@@ -20,6 +20,7 @@ enum class AneTarget { Generic, M1, M2, M3, M4, M5 };
 std::string_view aneTargetName(AneTarget target); // "generic", "m1", ...
 std::optional<AneTarget> parseAneTarget(std::string_view name);
 std::vector<std::string> aneTargetNames(); // in enum order
+std::string aneTargetList();               // "generic, m1, m2, m3, m4, m5", for messages
 // The target for a chip brand string ("Apple M3 Max" -> M3); Generic for an unknown chip.
 AneTarget aneTargetForChip(std::string_view chipName);
 

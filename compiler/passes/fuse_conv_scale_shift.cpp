@@ -61,11 +61,8 @@ Op* soleUser(Kernel& kernel, const Value* value) {
     return nullptr;
 }
 
-template <typename T> T require(Expected<T> result) {
-    // The ops built here are valid by construction (same types as the ops they replace).
-    if (!result) throw std::logic_error("fuse-conv-scale-shift: " + result.error());
-    return *result;
-}
+// The ops built here are valid by construction (same types as the ops they replace).
+constexpr const char* kPass = "fuse-conv-scale-shift";
 
 // A match: conv [-> add(shift)] -> mul(scale) or real_div(scale).
 struct ScaleShift {
@@ -160,8 +157,9 @@ bool rewrite(Kernel& kernel, const ScaleShift& m) {
     std::string weightName = (weight.blobName.empty() ? "w" : weight.blobName) + "_scaled";
     Value* newWeight =
         fusion::createWeight(builder, *m.scaleOp, std::move(*scaled), weightName, conv.loc);
-    Value* result = require(builder.createValue("conv", {conv.operands[0], newWeight}, conv.attrs,
-                                                conv.loc, conv.name));
+    Value* result = built(
+        builder.createValue("conv", {conv.operands[0], newWeight}, conv.attrs, conv.loc, conv.name),
+        kPass);
     result->name = conv.result()->name;
     if (bias) {
         const std::string biasName = bias->blobName;
@@ -169,7 +167,8 @@ bool rewrite(Kernel& kernel, const ScaleShift& m) {
             biasName.empty()
                 ? builder.createConst(std::make_shared<ConstData>(std::move(*bias)), m.add->loc)
                 : fusion::createWeight(builder, *m.scaleOp, std::move(*bias), biasName, m.add->loc);
-        result = require(builder.createValue("add", {result, shift}, {}, m.add->loc, m.add->name));
+        result =
+            built(builder.createValue("add", {result, shift}, {}, m.add->loc, m.add->name), kPass);
     }
     // The last op now computes what the scale op did, so it takes the scale op's names.
     if (!m.scaleOp->result()->name.empty()) result->name = m.scaleOp->result()->name;

@@ -37,11 +37,8 @@ std::vector<std::vector<Op*>> stackableGroups(Kernel& kernel) {
     return groups;
 }
 
-template <typename T> T require(Expected<T> result) {
-    // The ops built here are valid by construction (same types as the ops they replace).
-    if (!result) throw std::logic_error("fuse-horizontal: " + result.error());
-    return *result;
-}
+// The ops built here are valid by construction (same types as the ops they replace).
+constexpr const char* kPass = "fuse-horizontal";
 
 void stack(Kernel& kernel, const std::vector<Op*>& convs) {
     const Op& first = *convs[0];
@@ -58,15 +55,17 @@ void stack(Kernel& kernel, const std::vector<Op*>& convs) {
     Value* weight = fusion::createWeight(builder, first, fusion::concatWeights(weights, 0),
                                          fusion::joinedBlobName(weights), first.loc);
     std::string fusedName = allNamed ? joinedNames : std::string();
-    Value* fused = require(builder.createValue("conv", {first.operands[0], weight}, first.attrs,
-                                               first.loc, fusedName));
+    Value* fused = built(
+        builder.createValue("conv", {first.operands[0], weight}, first.attrs, first.loc, fusedName),
+        kPass);
     int64_t offset = 0;
     for (Op* conv : convs) {
         const ir::Shape& shape = conv->result()->type.shape;
-        Value* part = require(
+        Value* part = built(
             builder.createValue("slice_by_size", {fused},
                                 {{"begin", std::vector<int64_t>{0, offset, 0, 0}}, {"size", shape}},
-                                conv->loc, conv->name));
+                                conv->loc, conv->name),
+            kPass);
         part->name = conv->result()->name;
         offset += shape[1];
         kernel.replaceAllUses(conv->result(), part);

@@ -23,6 +23,8 @@
 namespace anec::passes {
 
 namespace {
+// The ops built here are valid by construction (same types as the ops they replace).
+constexpr const char* kPass = "fuse-slice-conv-add";
 using ir::Kernel;
 using ir::Op;
 using ir::Value;
@@ -173,18 +175,21 @@ class SumFuser {
         if (count != source->type.shape[1]) {
             ir::Shape size = source->type.shape;
             size[1] = count;
-            input = require(builder.createValue(
-                "slice_by_size", {source},
-                {{"begin", std::vector<int64_t>{0, lowest.begin, 0, 0}}, {"size", size}},
-                first.operands[0]->definingOp->loc));
+            input =
+                built(builder.createValue(
+                          "slice_by_size", {source},
+                          {{"begin", std::vector<int64_t>{0, lowest.begin, 0, 0}}, {"size", size}},
+                          first.operands[0]->definingOp->loc),
+                      kPass);
         }
         std::vector<const ir::ConstData*> weights;
         for (const ConvTerm& term : run)
             weights.push_back(fusion::plainConvWeight(*term.conv));
         Value* weight = fusion::createWeight(builder, root_, fusion::concatWeights(weights, 1),
                                              fusion::joinedBlobName(weights), first.loc);
-        Value* fused = require(
-            builder.createValue("conv", {input, weight}, first.attrs, first.loc, first.name));
+        Value* fused =
+            built(builder.createValue("conv", {input, weight}, first.attrs, first.loc, first.name),
+                  kPass);
         fused->name = first.result()->name;
         return fused;
     }
@@ -211,20 +216,15 @@ class SumFuser {
         Value* sum = terms[0];
         for (size_t i = 1; i < terms.size(); ++i) {
             bool last = i + 1 == terms.size();
-            sum = require(builder.createValue("add", {sum, terms[i]}, {}, root_.loc,
-                                              last ? root_.name : std::string()));
+            sum = built(builder.createValue("add", {sum, terms[i]}, {}, root_.loc,
+                                            last ? root_.name : std::string()),
+                        kPass);
         }
         // The sum keeps the root's name (a let-bound or output name).
         if (!root_.result()->name.empty()) sum->name = root_.result()->name;
         if (terms.size() == 1 && !root_.name.empty()) sum->definingOp->name = root_.name;
         kernel_.replaceAllUses(root_.result(), sum);
         fusion::eraseReplaced(kernel_, doomed);
-    }
-
-    // The ops built here are valid by construction (same types as the ops they replace).
-    template <typename T> static T require(Expected<T> result) {
-        if (!result) throw std::logic_error("fuse-slice-conv-add: " + result.error());
-        return *result;
     }
 
     Kernel& kernel_;

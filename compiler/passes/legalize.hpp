@@ -1,6 +1,7 @@
 #pragma once
 // The pieces of ane-legalize (ane_legalize.cpp drives them), one file per concern. Each rewrite
 // returns the number of ops it rewrote; the warnings report to the diagnostics at the op's source.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,14 +26,14 @@ size_t useHostConversions(ir::Kernel& kernel, DiagnosticEngine& diagnostics);
 // What cannot be rewritten: rules 6, 12, 13 and (m3) 17.
 void warnAboutLimits(const ir::Kernel& kernel, AneTarget target, DiagnosticEngine& diagnostics);
 
-// Helpers shared by the rewrites; they throw anec::Error on an internal inconsistency (a
-// well-typed op always decomposes into well-typed ops).
+// Helpers shared by the rewrites; emit() throws std::logic_error on an internal inconsistency
+// (a well-typed op always decomposes into well-typed ops; passes::built).
 ir::Value* emit(ir::Builder& builder, const std::string& kind, std::vector<ir::Value*> operands,
                 ir::AttrMap attrs, SourceLoc loc, std::string name = {});
 ir::Value* scalarConst(ir::Builder& builder, ir::DType dtype, double value, SourceLoc loc);
-// Replaces the single-result op at `it` by `replacement` and erases it; returns the next op.
-std::list<std::unique_ptr<ir::Op>>::iterator
-replaceOp(ir::Kernel& kernel, std::list<std::unique_ptr<ir::Op>>::iterator it,
-          ir::Value* replacement);
+// Replaces every single-result op that `applies` selects by what `rewrite` builds right before
+// it (the replacement takes the op's name when it has none); returns how many were replaced.
+size_t rewriteOps(ir::Kernel& kernel, const std::function<bool(const ir::Op&)>& applies,
+                  const std::function<ir::Value*(ir::Builder&, const ir::Op&)>& rewrite);
 
 } // namespace anec::passes::legalize

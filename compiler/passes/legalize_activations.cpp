@@ -12,7 +12,6 @@
 namespace anec::passes::legalize {
 
 namespace {
-using OpIt = std::list<std::unique_ptr<ir::Op>>::iterator;
 
 std::string hint(const ir::Op& op, const std::string& suffix) {
     const std::string& base = op.result()->name;
@@ -54,18 +53,9 @@ ir::Value* decompose(ir::Builder& b, const ir::Op& op) {
 } // namespace
 
 size_t decomposeActivations(ir::Kernel& kernel) {
-    size_t changes = 0;
-    for (OpIt it = kernel.ops.begin(); it != kernel.ops.end();) {
-        const ir::Op& op = **it;
-        if (op.kind() != "gelu" && op.kind() != "silu") {
-            ++it;
-            continue;
-        }
-        ir::Builder builder(kernel, it);
-        it = replaceOp(kernel, it, decompose(builder, op));
-        ++changes;
-    }
-    return changes;
+    return rewriteOps(
+        kernel, [](const ir::Op& op) { return op.kind() == "gelu" || op.kind() == "silu"; },
+        decompose);
 }
 
 } // namespace anec::passes::legalize

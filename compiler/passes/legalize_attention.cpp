@@ -18,7 +18,6 @@
 namespace anec::passes::legalize {
 
 namespace {
-using OpIt = std::list<std::unique_ptr<ir::Op>>::iterator;
 
 ir::Value* withoutBias(ir::Builder& b, const ir::Op& op) {
     ir::Value* conv = emit(b, "conv", {op.operands[0], op.operands[1]}, op.attrs, op.loc);
@@ -56,33 +55,18 @@ ir::Value* decomposeSdpa(ir::Builder& b, const ir::Op& op) {
 } // namespace
 
 size_t splitConvBias(ir::Kernel& kernel) {
-    size_t changes = 0;
-    for (OpIt it = kernel.ops.begin(); it != kernel.ops.end();) {
-        const ir::Op& op = **it;
-        if (op.kind() != "conv" || op.operands.size() < 3 || !op.operands[2]) {
-            ++it;
-            continue;
-        }
-        ir::Builder builder(kernel, it);
-        it = replaceOp(kernel, it, withoutBias(builder, op));
-        ++changes;
-    }
-    return changes;
+    return rewriteOps(
+        kernel,
+        [](const ir::Op& op) {
+            return op.kind() == "conv" && op.operands.size() >= 3 && op.operands[2];
+        },
+        withoutBias);
 }
 
 size_t decomposeAttention(ir::Kernel& kernel) {
-    size_t changes = 0;
-    for (OpIt it = kernel.ops.begin(); it != kernel.ops.end();) {
-        const ir::Op& op = **it;
-        if (op.kind() != "scaled_dot_product_attention") {
-            ++it;
-            continue;
-        }
-        ir::Builder builder(kernel, it);
-        it = replaceOp(kernel, it, decomposeSdpa(builder, op));
-        ++changes;
-    }
-    return changes;
+    return rewriteOps(
+        kernel, [](const ir::Op& op) { return op.kind() == "scaled_dot_product_attention"; },
+        decomposeSdpa);
 }
 
 } // namespace anec::passes::legalize

@@ -17,7 +17,6 @@
 namespace anec::passes::legalize {
 
 namespace {
-using OpIt = std::list<std::unique_ptr<ir::Op>>::iterator;
 
 struct ConcatShape {
     int64_t axis = 0;  // normalized
@@ -125,27 +124,18 @@ bool allConstant(const ir::Op& op) {
 } // namespace
 
 size_t rewriteConcats(ir::Kernel& kernel, DiagnosticEngine& diagnostics) {
-    size_t changes = 0;
-    for (OpIt it = kernel.ops.begin(); it != kernel.ops.end();) {
-        const ir::Op& op = **it;
-        if (op.kind() != "concat" || allConstant(op) || !op.result()->type.isStatic()) {
-            ++it;
-            continue;
-        }
-        if (!ir::isFloat(op.result()->type.dtype)) {
-            diagnostics.warning(op.loc, "concat of " + op.result()->type.str() +
-                                            " stays in the program, but this target's ANE rejects "
-                                            "concat (rule 7) and only floating-point concats are "
-                                            "rewritten: concatenate on the host, or build for "
-                                            "--target m3 or m4");
-            ++it;
-            continue;
-        }
-        ir::Builder builder(kernel, it);
-        it = replaceOp(kernel, it, rewrite(builder, op));
-        ++changes;
-    }
-    return changes;
+    // Concats of constants are folded instead; a concat that is not floating point stays, warned.
+    auto rewritable = [&](const ir::Op& op) {
+        if (op.kind() != "concat" || allConstant(op) || !op.result()->type.isStatic()) return false;
+        if (ir::isFloat(op.result()->type.dtype)) return true;
+        diagnostics.warning(op.loc, "concat of " + op.result()->type.str() +
+                                        " stays in the program, but this target's ANE rejects "
+                                        "concat (rule 7) and only floating-point concats are "
+                                        "rewritten: concatenate on the host, or build for "
+                                        "--target m3 or m4");
+        return false;
+    };
+    return rewriteOps(kernel, rewritable, rewrite);
 }
 
 } // namespace anec::passes::legalize

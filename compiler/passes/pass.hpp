@@ -4,7 +4,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ir/ir.hpp"
@@ -12,6 +14,13 @@
 #include "support/expected.hpp"
 
 namespace anec::passes {
+
+// The ops a pass builds are valid by construction: failing to build one is a bug in `pass`
+// (an internal error, not a problem with the user's program).
+template <typename T> T built(Expected<T> result, std::string_view pass) {
+    if (!result) throw std::logic_error(std::string(pass) + ": " + result.error());
+    return *result;
+}
 
 enum class AneTarget; // passes/ane_target.hpp
 

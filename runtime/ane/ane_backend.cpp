@@ -160,7 +160,9 @@ AneBackend::AneBackend(std::unique_ptr<Device> device, AneBackendOptions options
     : device_(std::move(device)), budget_(options.budget), cache_(std::move(options.cache)),
       name_(std::move(options.name)) {
     if (!device_) throw Error("the ANE backend needs a device");
-    target_ = options.target.value_or(passes::aneTargetForChip(device_->chipName()));
+    chipName_ = device_->chipName();
+    chipTarget_ = passes::aneTargetForChip(chipName_);
+    target_ = options.target.value_or(chipTarget_);
     if (!budget_) budget_ = &processCompileBudget();
     if (!cache_) cache_ = processProgramCache();
 }
@@ -178,21 +180,19 @@ std::unique_ptr<Executable> AneBackend::prepareKernel(std::shared_ptr<const ir::
     ProgramSource source = programSource(mil);
     SurfacePlan plan = planSurfaces(inputInfos(*program), outputInfos(*program),
                                     passes::aneTargetRules(target_).blobAlignment);
-    const passes::AneTarget chipTarget = passes::aneTargetForChip(device_->chipName());
     // A loaded program belongs to its chip and to the surfaces it was loaded with.
-    const std::string device = device_->chipName() + ", surfaces " +
-                               std::to_string(plan.inputBytes) + "/" +
+    const std::string device = chipName_ + ", surfaces " + std::to_string(plan.inputBytes) + "/" +
                                std::to_string(plan.outputBytes);
     std::shared_ptr<SharedProgram> loaded = cache_->getOrCompile(device, source, [&] {
         budget_->charge("kernel '" + kernel.name + "'");
         try {
             return device_->compileAndLoad(source, plan.sizes());
         } catch (const DeviceError& e) {
-            throw deviceFailure(e, kernel.name, chipTarget);
+            throw deviceFailure(e, kernel.name, chipTarget_);
         }
     });
     std::unique_ptr<Executable> executable = std::make_unique<AneExecutable>(
-        std::move(module), *program, std::move(plan), std::move(loaded), chipTarget);
+        std::move(module), *program, std::move(plan), std::move(loaded), chipTarget_);
     if (conversions) executable = withHostConversion(std::move(executable), *conversions);
     return executable;
 }

@@ -41,6 +41,8 @@ class AneBackend : public Backend {
 
   private:
     std::unique_ptr<Device> device_;
+    std::string chipName_;         // the device's, read once
+    passes::AneTarget chipTarget_; // what the chip itself accepts (for the hints)
     passes::AneTarget target_;
     CompileBudget* budget_;
     std::shared_ptr<ProgramCache> cache_;

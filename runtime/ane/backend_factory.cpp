@@ -10,12 +10,9 @@ namespace {
 std::optional<passes::AneTarget> targetOption(const BackendOptions& options) {
     if (options.aneTarget.empty()) return std::nullopt;
     auto target = passes::parseAneTarget(options.aneTarget);
-    if (!target) {
-        std::string names;
-        for (const std::string& name : passes::aneTargetNames())
-            names += (names.empty() ? "" : ", ") + name;
-        throw Error("unknown ANE target '" + options.aneTarget + "' (expected " + names + ")");
-    }
+    if (!target)
+        throw Error("unknown ANE target '" + options.aneTarget + "' (expected " +
+                    passes::aneTargetList() + ")");
     return target;
 }
 

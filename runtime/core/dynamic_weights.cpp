@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/core/wrapped_executable.hpp"
 #include "support/diagnostics.hpp"
 
 namespace anec::runtime {
@@ -16,10 +17,11 @@ struct WeightSlot {
     Tensor current;
 };
 
-class DynamicWeightExecutable : public Executable {
+// Its inputs are the program's: the dynamic weights stay inputs, which run() may omit.
+class DynamicWeightExecutable : public WrappedExecutable {
   public:
     DynamicWeightExecutable(std::unique_ptr<Executable> program, const ir::Kernel& kernel)
-        : program_(std::move(program)), kernelName_(kernel.name) {
+        : WrappedExecutable(std::move(program), kernel.name) {
         for (const ir::DynamicWeight& weight : kernel.dynamicWeights) {
             if (!weight.initial)
                 throw Error("kernel '" + kernelName_ + "': dynamic weight '" + weight.name +
@@ -29,9 +31,6 @@ class DynamicWeightExecutable : public Executable {
                 {{weight.name, initial.type()}, Tensor(initial.type(), initial.bytes())});
         }
     }
-
-    const std::vector<IoInfo>& inputs() const override { return program_->inputs(); }
-    const std::vector<IoInfo>& outputs() const override { return program_->outputs(); }
 
     std::vector<IoInfo> dynamicWeights() const override {
         std::vector<IoInfo> infos;
@@ -73,8 +72,6 @@ class DynamicWeightExecutable : public Executable {
                     "' (its dynamic weights: " + names + ")");
     }
 
-    std::unique_ptr<Executable> program_;
-    std::string kernelName_;
     std::vector<WeightSlot> slots_;
 };
 } // namespace

@@ -4,19 +4,13 @@
 
 #include "ir/packing.hpp"
 #include "runtime/core/fp16_convert.hpp"
+#include "runtime/core/wrapped_executable.hpp"
 #include "support/diagnostics.hpp"
 
 namespace anec::runtime {
 
 namespace {
 using Direction = ir::PackedIo::Direction;
-
-std::vector<IoInfo> ioInfos(const std::vector<ir::InterfaceTensor>& tensors) {
-    std::vector<IoInfo> infos;
-    for (const ir::InterfaceTensor& tensor : tensors)
-        infos.push_back({tensor.name, tensor.type});
-    return infos;
-}
 
 // Copies of the bytes, since Tensor owns them and the source may be a view.
 std::vector<uint16_t> halves(std::span<const uint8_t> bytes) {
@@ -44,18 +38,15 @@ Tensor toFloat(const Tensor& half) {
     return tensor;
 }
 
-class HostConversionExecutable : public Executable {
+class HostConversionExecutable : public WrappedExecutable {
   public:
     HostConversionExecutable(std::unique_ptr<Executable> program, const ir::Kernel& kernel)
-        : program_(std::move(program)), kernelName_(kernel.name),
-          conversions_(kernel.hostConversions), inputs_(ioInfos(ir::interfaceInputs(kernel))),
-          outputs_(ioInfos(ir::interfaceOutputs(kernel))) {}
-
-    const std::vector<IoInfo>& inputs() const override { return inputs_; }
-    const std::vector<IoInfo>& outputs() const override { return outputs_; }
+        : WrappedExecutable(std::move(program), kernel.name, ioInfos(ir::interfaceInputs(kernel)),
+                            ioInfos(ir::interfaceOutputs(kernel))),
+          conversions_(kernel.hostConversions) {}
 
     std::map<std::string, Tensor> run(const std::map<std::string, TensorView>& inputs) override {
-        checkInputs(kernelName_, inputs_, inputs);
+        checkInputs(kernelName_, this->inputs(), inputs);
         std::map<std::string, TensorView> bound;
         std::map<std::string, Tensor> converted;
         for (const auto& [name, view] : inputs) {
@@ -84,11 +75,7 @@ class HostConversionExecutable : public Executable {
         return false;
     }
 
-    std::unique_ptr<Executable> program_;
-    std::string kernelName_;
     std::vector<ir::HostConversion> conversions_;
-    std::vector<IoInfo> inputs_;
-    std::vector<IoInfo> outputs_;
 };
 } // namespace
 

@@ -4,18 +4,12 @@
 #include <cstring>
 
 #include "ir/packing.hpp"
+#include "runtime/core/wrapped_executable.hpp"
 #include "support/diagnostics.hpp"
 
 namespace anec::runtime {
 
 namespace {
-std::vector<IoInfo> ioInfos(const std::vector<ir::InterfaceTensor>& tensors) {
-    std::vector<IoInfo> infos;
-    for (const ir::InterfaceTensor& tensor : tensors)
-        infos.push_back({tensor.name, tensor.type});
-    return infos;
-}
-
 // Members are [1, C, H, W] with batch 1: a member's bytes are one contiguous run of the packed
 // tensor's bytes, starting at its channel offset.
 size_t byteOffset(const ir::PackedMember& member) {
@@ -24,19 +18,17 @@ size_t byteOffset(const ir::PackedMember& member) {
            ir::dtypeSize(member.type.dtype);
 }
 
-class PackedIoExecutable : public Executable {
+class PackedIoExecutable : public WrappedExecutable {
   public:
     PackedIoExecutable(std::unique_ptr<Executable> program, const ir::Kernel& kernel)
-        : program_(std::move(program)), kernelName_(kernel.name), packing_(kernel.packing),
-          // The program's types: host conversion (fp32 callers) is the layer outside this one.
-          inputs_(ioInfos(ir::programInterfaceInputs(kernel))),
-          outputs_(ioInfos(ir::programInterfaceOutputs(kernel))) {}
-
-    const std::vector<IoInfo>& inputs() const override { return inputs_; }
-    const std::vector<IoInfo>& outputs() const override { return outputs_; }
+        // The program's types: host conversion (fp32 callers) is the layer outside this one.
+        : WrappedExecutable(std::move(program), kernel.name,
+                            ioInfos(ir::programInterfaceInputs(kernel)),
+                            ioInfos(ir::programInterfaceOutputs(kernel))),
+          packing_(kernel.packing) {}
 
     std::map<std::string, Tensor> run(const std::map<std::string, TensorView>& inputs) override {
-        checkInputs(kernelName_, inputs_, inputs);
+        checkInputs(kernelName_, this->inputs(), inputs);
         std::map<std::string, TensorView> bound;
         std::vector<Tensor> packedInputs;
         packedInputs.reserve(packing_.size());
@@ -78,11 +70,7 @@ class PackedIoExecutable : public Executable {
         return nullptr;
     }
 
-    std::unique_ptr<Executable> program_;
-    std::string kernelName_;
     std::vector<ir::PackedIo> packing_;
-    std::vector<IoInfo> inputs_;
-    std::vector<IoInfo> outputs_;
 };
 } // namespace
 

@@ -17,11 +17,6 @@ using anec::passes::test::runKernel;
 namespace fs = std::filesystem;
 
 namespace {
-const ir::Kernel& onlyKernel(const Parsed& parsed) {
-    REQUIRE(parsed.module->kernels.size() == 1);
-    return *parsed.module->kernels[0];
-}
-
 // Both ops in one kernel: a biased 1x1 conv feeding the query of an attention with a bool mask.
 const char* const kSource = R"(weight W: fp16[8, 8, 1, 1] = random(seed = 1, scale = 0.35)
 weight b: fp16[8] = random(seed = 2, scale = 0.5)

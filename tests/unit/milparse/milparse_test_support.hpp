@@ -54,6 +54,12 @@ struct Parsed {
     }
 };
 
+// The one kernel a parsed program must hold.
+inline const ir::Kernel& onlyKernel(const Parsed& parsed) {
+    REQUIRE(parsed.module->kernels.size() == 1);
+    return *parsed.module->kernels[0];
+}
+
 inline std::unique_ptr<Parsed> parse(const std::string& text,
                                      const std::filesystem::path& modelDir = {}) {
     return std::make_unique<Parsed>(text, modelDir);

@@ -22,11 +22,6 @@ template <typename T> const T& attr(const ir::Op& op, const std::string& name) {
     return *value;
 }
 
-const ir::Kernel& onlyKernel(const Parsed& parsed) {
-    REQUIRE(parsed.module->kernels.size() == 1);
-    return *parsed.module->kernels[0];
-}
-
 std::shared_ptr<ir::ConstData> fp16Tensor(ir::Shape shape, double first, double step) {
     ir::TensorType type{ir::DType::Fp16, std::move(shape)};
     std::vector<double> values(static_cast<size_t>(type.numElements()));

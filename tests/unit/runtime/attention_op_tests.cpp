@@ -9,13 +9,6 @@ using namespace anec;
 using namespace anec::test;
 
 namespace {
-// Float64 rounds only the output to its dtype (the atol covers summation order near zero).
-Tolerance float64Tolerance(ir::DType dtype) {
-    Tolerance tolerance = oneRounding(dtype);
-    tolerance.atol = std::max(tolerance.atol, 1e-12);
-    return tolerance;
-}
-
 const char* const kSdpa = "scaled_dot_product_attention";
 
 struct AttentionShapes {

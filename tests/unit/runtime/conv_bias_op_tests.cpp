@@ -6,13 +6,6 @@ using namespace anec;
 using namespace anec::test;
 
 namespace {
-// Float64 rounds only the output to its dtype (the atol covers summation order near zero).
-Tolerance float64Tolerance(ir::DType dtype) {
-    Tolerance tolerance = oneRounding(dtype);
-    tolerance.atol = std::max(tolerance.atol, 1e-12);
-    return tolerance;
-}
-
 // y[n, c, h, w] = sum over (ci, ky, kx) x[n, ci, h*s + ky, w*s + kx] * w[c, ci, ky, kx] + b[c]
 // for a valid, ungrouped conv with equal strides; `round` applies to the conv result.
 std::vector<double> biasedConvRef(const SingleOp& op, int64_t stride,

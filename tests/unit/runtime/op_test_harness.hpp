@@ -133,6 +133,13 @@ inline Tolerance oneRounding(ir::DType dtype) {
     return kExact;
 }
 
+// Float64 rounds only the output to its dtype (the atol covers summation order near zero).
+inline Tolerance float64Tolerance(ir::DType dtype) {
+    Tolerance tolerance = oneRounding(dtype);
+    tolerance.atol = std::max(tolerance.atol, 1e-12);
+    return tolerance;
+}
+
 inline bool close(double actual, double expected, Tolerance tol) {
     if (std::isnan(expected)) return std::isnan(actual);
     if (std::isinf(expected)) return actual == expected;
