@@ -2,6 +2,7 @@
 #include "mil/emitter.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -181,6 +182,19 @@ class ProgramEmitter {
                   quoteString(name) + "), val = " + value + "]");
     }
 
+    // Writes `data` into the single weight file, or into weights/<fileStem()>.bin of its own, at
+    // the target's alignment.
+    BlobRef writeBlob(const ir::ConstData& data, const std::function<std::string()>& fileStem) {
+        if (options_.singleWeightFile) {
+            if (!singleFile_) singleFile_.emplace(options_.blobAlignment);
+            return {std::string(kSingleWeightFile), singleFile_->add(data)};
+        }
+        BlobWriter writer(options_.blobAlignment);
+        BlobRef blob{"weights/" + fileStem() + ".bin", writer.add(data)};
+        files_.push_back({blob.path, writer.bytes()});
+        return blob;
+    }
+
     BlobRef storeBlob(const std::shared_ptr<const ir::ConstData>& data, const std::string& stem,
                       const std::string& varName) {
         auto known = blobs_.find(data.get());
@@ -188,15 +202,7 @@ class ProgramEmitter {
         if (!blobDTypeFor(data->type().dtype))
             error("weight '" + stem + "' of type " + data->type().str() +
                   " cannot be stored in a weight blob");
-        BlobRef blob;
-        if (options_.singleWeightFile) {
-            if (!singleFile_) singleFile_.emplace(options_.blobAlignment);
-            blob = {std::string(kSingleWeightFile), singleFile_->add(*data)};
-        } else {
-            BlobWriter writer(options_.blobAlignment);
-            blob = {"weights/" + fileNames_.unique(stem, "weight") + ".bin", writer.add(*data)};
-            files_.push_back({blob.path, writer.bytes()});
-        }
+        BlobRef blob = writeBlob(*data, [&] { return fileNames_.unique(stem, "weight"); });
         weights_.push_back({{"name", varName},
                             {"path", blob.path},
                             {"offset", blob.offset},
@@ -216,18 +222,11 @@ class ProgramEmitter {
             if (!blobDTypeFor(data.type().dtype))
                 error("dynamic weight '" + weight.name + "' of type " + data.type().str() +
                       " cannot be stored in a weight blob");
-            BlobRef blob;
-            if (options_.singleWeightFile) {
-                if (!singleFile_) singleFile_.emplace();
-                blob = {std::string(kSingleWeightFile), singleFile_->add(data)};
-            } else {
+            BlobRef blob = writeBlob(data, [&] {
                 // weights/W.init.bin: never a const's file name (those are MIL identifiers).
                 std::string stem = weight.name + ".init";
-                if (!fileNames_.reserve(stem)) stem = fileNames_.unique(weight.name + "_init");
-                BlobWriter writer;
-                blob = {"weights/" + stem + ".bin", writer.add(data)};
-                files_.push_back({blob.path, writer.bytes()});
-            }
+                return fileNames_.reserve(stem) ? stem : fileNames_.unique(weight.name + "_init");
+            });
             dynamicWeights_.push_back({{"name", weight.name},
                                        {"path", blob.path},
                                        {"offset", blob.offset},

@@ -175,6 +175,29 @@ kernel k(a: fp32[1, 256, 1, 64], b: fp32[1, 256, 1, 64], c: fp32[1, 256, 1, 64])
     }
 }
 
+TEST_CASE("on m5 the initial values of dynamic weights are 128-byte aligned too", "[legalize]") {
+    // Two initial values in the single weight file: the second one's data lands at a 128-byte
+    // boundary only when the file is written at the target's alignment.
+    const char* text = R"(dynamic weight W: fp16[64, 64] = random(seed = 1, scale = 0.05)
+dynamic weight V: fp16[64, 96] = random(seed = 2, scale = 0.05)
+kernel k(x: fp16[1, 64, 1, 512], z: fp16[1, 96, 1, 512]) -> (y: fp16[1, 64, 1, 512]) {
+    y = linear(x, W) + linear(z, V)
+}
+)";
+    driver::CompileOptions options = targetOptions(AneTarget::M5);
+    options.emit.singleWeightFile = true;
+    driver::Compilation compilation(options);
+    compilation.loadSource("test.ane", text);
+    std::vector<mil::Program> programs = compilation.emit();
+    REQUIRE(programs.size() == 1);
+    REQUIRE(programs[0].weightFiles.size() == 1);
+    const mil::WeightFile& file = programs[0].weightFiles[0];
+    mil::BlobReader reader(file.bytes, file.relativePath);
+    REQUIRE(reader.count() == 2);
+    for (uint64_t offset : reader.metadataOffsets())
+        CHECK(reader.info(offset).dataOffset % 128 == 0);
+}
+
 TEST_CASE("MILBlob files with 128-byte data alignment write and read back", "[legalize]") {
     mil::BlobWriter writer(128);
     std::vector<uint8_t> first(10, 1), second(200, 2), third(64, 3);
