@@ -1,10 +1,7 @@
 #include "driver/program_loader.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "driver/compiler.hpp"
 
@@ -58,8 +55,7 @@ std::vector<LoadedKernel> kernelsOf(const std::shared_ptr<Compilation>& compilat
 std::shared_ptr<Compilation> loadMilFile(const fs::path& milFile) {
     auto compilation = std::make_shared<Compilation>();
     if (!compilation->loadFile(milFile)) throwCompileError(*compilation);
-    compileLoaded(compilation, /*optimize=*/false);
-    return compilation;
+    return compileLoaded(compilation, /*optimize=*/false);
 }
 
 // The directory's own name, also for "out/k/" and ".".

@@ -84,11 +84,6 @@ std::vector<std::string> inputNames(const ir::Kernel& kernel) {
     return names;
 }
 
-bool isDynamicWeight(const ir::Kernel& kernel, const std::string& name) {
-    return std::any_of(kernel.dynamicWeights.begin(), kernel.dynamicWeights.end(),
-                       [&](const ir::DynamicWeight& weight) { return weight.name == name; });
-}
-
 std::string quotedList(const std::vector<std::string>& names) {
     std::string text;
     for (const std::string& name : names)
@@ -122,7 +117,7 @@ std::map<std::string, runtime::Tensor> resolveInputs(const LoadedKernel& loaded,
             tensors[input.name] = tensorFromNpy(*array, input.type, what);
             out << "input " << input.name << ": " << input.type.str() << " from " << file->path
                 << "\n";
-        } else if (isDynamicWeight(kernel, input.name)) {
+        } else if (kernel.findDynamicWeight(input.name)) {
             // The executable passes the weight's current (initial) value.
             out << "input " << input.name << ": " << input.type.str()
                 << " dynamic weight, initial value\n";

@@ -8,11 +8,6 @@
 namespace anec::frontend {
 
 namespace {
-const ir::DynamicWeight* findDynamicWeight(const ir::Kernel& kernel, const std::string& name) {
-    for (const ir::DynamicWeight& weight : kernel.dynamicWeights)
-        if (weight.name == name) return &weight;
-    return nullptr;
-}
 
 // W.T of a rank-2 W: the transpose op's input.
 ir::Value* transposedMatrix(ir::Value* value) {
@@ -49,7 +44,7 @@ ir::Value* addDynamicWeightInput(ir::Kernel& kernel, const std::string& name,
 const ir::DynamicWeight* dynamicWeightIn(const ir::Value* value, const ir::Kernel& kernel) {
     const ir::DynamicWeight* found = nullptr;
     ir::forEachSource(value, [&](const ir::Value* v) {
-        if (v->isKernelInput()) found = findDynamicWeight(kernel, v->name);
+        if (v->isKernelInput()) found = kernel.findDynamicWeight(v->name);
         return found == nullptr;
     });
     return found;
@@ -58,7 +53,7 @@ const ir::DynamicWeight* dynamicWeightIn(const ir::Value* value, const ir::Kerne
 bool isRuntimeWeight(const ir::Value* value, const ir::Kernel& kernel) {
     bool onlyWeights = true;
     ir::forEachSource(value, [&](const ir::Value* v) {
-        if (v->isKernelInput() && !findDynamicWeight(kernel, v->name)) onlyWeights = false;
+        if (v->isKernelInput() && !kernel.findDynamicWeight(v->name)) onlyWeights = false;
         return onlyWeights;
     });
     return onlyWeights;
@@ -96,7 +91,7 @@ Operand lowerLinearAsMatmul(BodyLowerer& lowerer, ir::Value* x, ir::Value* w, ir
 void mergeDynamicWeights(ir::Kernel& fused, const std::vector<const ir::Kernel*>& parts) {
     for (const ir::Kernel* part : parts)
         for (const ir::DynamicWeight& weight : part->dynamicWeights)
-            if (!findDynamicWeight(fused, weight.name)) fused.dynamicWeights.push_back(weight);
+            if (!fused.findDynamicWeight(weight.name)) fused.dynamicWeights.push_back(weight);
 }
 
 } // namespace anec::frontend

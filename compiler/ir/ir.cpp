@@ -61,6 +61,12 @@ void Kernel::replaceAllUses(Value* from, Value* to) {
         if (output.value == from) output.value = to;
 }
 
+const DynamicWeight* Kernel::findDynamicWeight(const std::string& inputName) const {
+    for (const DynamicWeight& weight : dynamicWeights)
+        if (weight.name == inputName) return &weight;
+    return nullptr;
+}
+
 size_t Kernel::useCount(const Value* value) const {
     size_t count = 0;
     for (const auto& op : ops)

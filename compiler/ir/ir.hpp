@@ -68,8 +68,8 @@ struct KernelOutput {
 };
 
 struct DynamicWeight {
-    std::string name;                            // the kernel input carrying it
-    std::shared_ptr<const ConstData> initial;    // its initial value (type = the input's type)
+    std::string name;                         // the kernel input carrying it
+    std::shared_ptr<const ConstData> initial; // its initial value (type = the input's type)
 };
 
 class Kernel {
@@ -100,6 +100,8 @@ class Kernel {
     void replaceAllUses(Value* from, Value* to);
     // Number of operand and output uses of a value.
     size_t useCount(const Value* value) const;
+    // The dynamic weight carried by input `inputName`, or nullptr.
+    const DynamicWeight* findDynamicWeight(const std::string& inputName) const;
 };
 
 class Module {

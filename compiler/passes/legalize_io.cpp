@@ -23,11 +23,6 @@ bool isPacked(const ir::Kernel& kernel, Direction direction, const std::string& 
     });
 }
 
-bool isDynamicWeight(const ir::Kernel& kernel, const ir::Value& input) {
-    return std::any_of(kernel.dynamicWeights.begin(), kernel.dynamicWeights.end(),
-                       [&](const ir::DynamicWeight& weight) { return weight.name == input.name; });
-}
-
 // The casts reading `input` when every use of it is a cast to fp16 (and it is no output).
 std::vector<ir::Op*> entryCasts(ir::Kernel& kernel, const ir::Value* input) {
     std::vector<ir::Op*> casts;
@@ -48,7 +43,8 @@ size_t convertInputs(ir::Kernel& kernel) {
     for (const auto& input : kernel.inputs) {
         // Dynamic weights keep their declared type: their initial values are stored with it.
         if (input->type.dtype != ir::DType::Fp32 ||
-            isPacked(kernel, Direction::Input, input->name) || isDynamicWeight(kernel, *input))
+            isPacked(kernel, Direction::Input, input->name) ||
+            kernel.findDynamicWeight(input->name))
             continue;
         std::vector<ir::Op*> casts = entryCasts(kernel, input.get());
         if (casts.empty()) continue;
