@@ -23,12 +23,6 @@ std::vector<InterfaceTensor> ownTensors(const Kernel& kernel, Direction directio
     return tensors;
 }
 
-const PackedIo* packedNamed(const Kernel& kernel, Direction direction, const std::string& name) {
-    for (const PackedIo& packed : kernel.packing)
-        if (packed.direction == direction && packed.name == name) return &packed;
-    return nullptr;
-}
-
 const HostConversion* conversionOf(const Kernel& kernel, Direction direction,
                                    const std::string& name) {
     for (const HostConversion& conversion : kernel.hostConversions)
@@ -41,7 +35,7 @@ std::vector<InterfaceTensor> programInterfaceOf(const Kernel& kernel, Direction 
     std::map<size_t, InterfaceTensor> placed;
     std::vector<InterfaceTensor> unpacked;
     for (InterfaceTensor& tensor : ownTensors(kernel, direction)) {
-        if (const PackedIo* packed = packedNamed(kernel, direction, tensor.name)) {
+        if (const PackedIo* packed = findPacked(kernel, direction, tensor.name)) {
             for (const PackedMember& member : packed->members)
                 placed.emplace(member.index, InterfaceTensor{member.name, member.type});
         } else {
@@ -114,7 +108,7 @@ void checkInterface(const Kernel& kernel, Direction direction, std::vector<std::
     std::set<size_t> indices;
     size_t packedMembers = 0, unpacked = 0;
     for (const InterfaceTensor& tensor : ownTensors(kernel, direction)) {
-        const PackedIo* packed = packedNamed(kernel, direction, tensor.name);
+        const PackedIo* packed = findPacked(kernel, direction, tensor.name);
         if (!packed) {
             ++unpacked;
             if (!names.insert(tensor.name).second)
@@ -163,6 +157,12 @@ void checkConversions(const Kernel& kernel, std::vector<std::string>& problems) 
     }
 }
 } // namespace
+
+const PackedIo* findPacked(const Kernel& kernel, Direction direction, const std::string& name) {
+    for (const PackedIo& packed : kernel.packing)
+        if (packed.direction == direction && packed.name == name) return &packed;
+    return nullptr;
+}
 
 std::vector<InterfaceTensor> interfaceInputs(const Kernel& kernel) {
     return interfaceOf(kernel, Direction::Input);

@@ -36,6 +36,10 @@ struct HostConversion {
     DType callerDType = DType::Fp32; // what callers pass (inputs) or receive (outputs)
 };
 
+// The packed input (output) named `name`, or nullptr.
+const PackedIo* findPacked(const Kernel& kernel, PackedIo::Direction direction,
+                           const std::string& name);
+
 // A tensor as callers see it.
 struct InterfaceTensor {
     std::string name;

@@ -350,14 +350,8 @@ class ProgramEmitter {
             mark(description[input ? "inputs" : "outputs"]);
             if (description.contains("packing"))
                 for (auto& [packed, members] : description["packing"].items())
-                    if (isPacked(packed, conversion.direction)) mark(members);
+                    if (ir::findPacked(kernel_, conversion.direction, packed)) mark(members);
         }
-    }
-
-    bool isPacked(const std::string& name, ir::PackedIo::Direction direction) const {
-        for (const ir::PackedIo& packed : kernel_.packing)
-            if (packed.name == name && packed.direction == direction) return true;
-        return false;
     }
 
     // {"packed_in": [{"name", "dtype", "shape", "channel_offset", "channels", "byte_offset",

@@ -17,12 +17,6 @@ bool isCastTo(const ir::Op& op, ir::DType dtype) {
     return to && *to == ir::dtypeName(dtype);
 }
 
-bool isPacked(const ir::Kernel& kernel, Direction direction, const std::string& name) {
-    return std::any_of(kernel.packing.begin(), kernel.packing.end(), [&](const ir::PackedIo& p) {
-        return p.direction == direction && p.name == name;
-    });
-}
-
 // The casts reading `input` when every use of it is a cast to fp16 (and it is no output).
 std::vector<ir::Op*> entryCasts(ir::Kernel& kernel, const ir::Value* input) {
     std::vector<ir::Op*> casts;
@@ -43,7 +37,7 @@ size_t convertInputs(ir::Kernel& kernel) {
     for (const auto& input : kernel.inputs) {
         // Dynamic weights keep their declared type: their initial values are stored with it.
         if (input->type.dtype != ir::DType::Fp32 ||
-            isPacked(kernel, Direction::Input, input->name) ||
+            ir::findPacked(kernel, Direction::Input, input->name) ||
             kernel.findDynamicWeight(input->name))
             continue;
         std::vector<ir::Op*> casts = entryCasts(kernel, input.get());
@@ -66,7 +60,7 @@ size_t convertOutputs(ir::Kernel& kernel) {
         const ir::Op* op = output.value ? output.value->definingOp : nullptr;
         if (!op || output.value->type.dtype != ir::DType::Fp32 || !isCastTo(*op, ir::DType::Fp32) ||
             op->operands[0]->type.dtype != ir::DType::Fp16 ||
-            isPacked(kernel, Direction::Output, output.name))
+            ir::findPacked(kernel, Direction::Output, output.name))
             continue;
         output.value = op->operands[0]; // the cast, now unused here, is left to dce
         kernel.hostConversions.push_back({Direction::Output, output.name, ir::DType::Fp32});
