@@ -102,11 +102,12 @@ std::string declared(const TensorInfo& info) {
 }
 
 // The view as the bytes of the declared input, converted into `storage` when the float dtypes
-// differ.
+// differ. `what` names the tensor in messages ("input", "dynamic weight").
 runtime::TensorView inputView(const TensorInfo& info, const TensorView& view,
-                              std::vector<uint8_t>& storage) {
+                              std::vector<uint8_t>& storage, std::string_view what = "input") {
     auto invalid = [&](const std::string& message) {
-        return Error(ErrorCode::InvalidArgument, "input '" + info.name + "': " + message);
+        return Error(ErrorCode::InvalidArgument,
+                     std::string(what) + " '" + info.name + "': " + message);
     };
     if (view.shape() != info.shape)
         throw invalid("shape " + ir::shapeString(view.shape()) + " but the kernel declares " +
@@ -145,16 +146,8 @@ const TensorInfo* findInfo(const std::vector<TensorInfo>& infos, std::string_vie
 // The value of a dynamic weight as the bytes of its declared type (converted into `storage`).
 runtime::TensorView weightView(const TensorInfo& weight, const TensorView& value,
                                std::vector<uint8_t>& storage) {
-    return guarded(ErrorCode::InvalidArgument, [&] {
-        try {
-            return inputView(weight, value, storage);
-        } catch (const Error& e) {
-            // inputView says "input 'W': ..."
-            std::string message = e.what();
-            if (message.rfind("input ", 0) == 0) message = "dynamic weight " + message.substr(6);
-            throw Error(ErrorCode::InvalidArgument, message);
-        }
-    });
+    return guarded(ErrorCode::InvalidArgument,
+                   [&] { return inputView(weight, value, storage, "dynamic weight"); });
 }
 
 void setExecutableWeight(Kernel::Impl& kernel, const std::string& name,
