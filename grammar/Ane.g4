@@ -8,22 +8,44 @@ grammar Ane;
 
 program : decl* EOF ;
 
-// `dynamic` only makes sense on a weight; the AST builder reports it anywhere else.
+// `dynamic` only makes sense on a weight; the AST builder reports it anywhere else (and where a
+// declaration may stand: imports only at the top, consts and functions not inside a `for`).
 decl
-    : dynamic=DYNAMIC? (constDecl | weightDecl | fnDecl | kernelDecl | fuseDecl)
+    : dynamic=DYNAMIC? (constDecl | weightDecl | fnDecl | kernelDecl | fuseDecl | forDecl
+                        | assertDecl | importDecl)
     | ';'
     ;
 
 constDecl  : CONST name=IDENT '=' value=expr ';'? ;
 // The source is optional for a `dynamic weight` (zeros); sema requires it otherwise.
-weightDecl : WEIGHT name=IDENT ':' type ('=' source=call)? ';'? ;
-fnDecl     : FN name=IDENT '(' params=paramList? ')' ('->' returnType=type)? block ;
-kernelDecl : KERNEL name=IDENT '(' inputs=paramList? ')' '->' '(' outputs=paramList? ')' block ;
-// `fuse up, down as ffn`: one program running the listed kernels in order (docs/language.md).
-fuseDecl   : FUSE kernels+=IDENT (',' kernels+=IDENT)* AS name=IDENT ';'? ;
+// `weight Wq[l]: ...` declares one element of a weight array (inside a `for`).
+weightDecl : WEIGHT name=IDENT elementIndex? ':' type ('=' source=call)? ';'? ;
+fnDecl     : FN name=IDENT '(' params=paramList? ')' ('->' fnResults)? block ;
+kernelDecl : KERNEL name=IDENT elementIndex? '(' inputs=paramList? ')'
+             '->' '(' outputs=paramList? ')' block ;
+// `fuse up, down as ffn`: one program running the listed kernels in order (docs/language.md);
+// `fuse attn[0..L] as stack keep (h)` lists a range of a kernel array and keeps intermediates.
+fuseDecl   : FUSE fuseItem (',' fuseItem)* AS name=IDENT elementIndex?
+             (KEEP '(' kept+=IDENT (',' kept+=IDENT)* ')')? ';'? ;
+fuseItem   : name=IDENT ('[' first=expr ('..' last=expr)? ']')? ;
+// `for l in 0..LAYERS { ... }`: the declarations inside, once per value (compile time).
+forDecl    : FOR var=IDENT IN range '{' decl* '}' ;
+range      : start=expr '..' stop=expr ;
+assertDecl : ASSERT cond=expr (',' message=STRING)? ';'? ;
+// `import "std/nn.ane" as nn` (qualified: nn.rms_norm) or `import rope, swiglu from "f.ane"`.
+importDecl
+    : IMPORT path=STRING (AS alias=IDENT)? ';'?
+    | IMPORT names+=IDENT (',' names+=IDENT)* FROM path=STRING ';'?
+    ;
+
+elementIndex : '[' expr (',' expr)* ']' ;
+
+// `-> fp16[...]`, or several results `-> (a: fp16[...], b)` / `-> (fp16[..], fp16[..])`.
+fnResults : type | '(' fnResult (',' fnResult)* ')' ;
+fnResult  : name=IDENT (':' type)? | type ;
 
 paramList : param (',' param)* ;
-param     : name=IDENT (':' type)? ;
+param     : name=IDENT (':' type)? ('=' defaultValue=expr)? ;
 
 // `fp16[1, DIM, 1, SEQ]`, or a bare dtype for a scalar.
 type : DTYPE ('[' expr (',' expr)* ']')? ;
@@ -32,8 +54,11 @@ block : '{' stmt* '}' ;
 
 stmt
     : LET bindings '=' expr ';'?       # letStmt
+    | VAR bindings '=' expr ';'?       # varStmt
     | target=IDENT '=' expr ';'?       # assignStmt
-    | RETURN expr ';'?                 # returnStmt
+    | RETURN expr (',' expr)* ';'?     # returnStmt
+    | FOR var=IDENT IN range block     # forStmt
+    | ASSERT cond=expr (',' message=STRING)? ';'?   # assertStmt
     | ';'                              # emptyStmt
     ;
 bindings
@@ -49,6 +74,9 @@ expr
     | expr op=('*' | '/' | '%' | '@') expr                   # mulExpr
     | expr op=('+' | '-') expr                               # addExpr
     | expr op=('<' | '<=' | '>' | '>=' | '==' | '!=') expr   # compareExpr
+    | NOT expr                                               # notExpr
+    | expr op=AND expr                                       # andExpr
+    | expr op=OR expr                                        # orExpr
     | call                                                   # callExpr
     | '(' expr ')'                                           # parenExpr
     | '[' (expr (',' expr)*)? ']'                            # listExpr
@@ -60,7 +88,9 @@ expr
     | IDENT                                                  # nameExpr
     ;
 
-call     : callee=IDENT '(' (argument (',' argument)*)? ')' ;
+// `f(x)`, `nn.rms_norm(x)` (a function of an imported module), `layer[l](h)` (a kernel of an
+// array, inlined).
+call     : callee=IDENT ('.' member=IDENT)? elementIndex? '(' (argument (',' argument)*)? ')' ;
 argument : (keyword=IDENT '=')? expr ;
 
 // x[i], x[a:b], x[a:b:c], x[:, ::2], x[..., -64:]
@@ -80,6 +110,16 @@ FUSE   : 'fuse' ;
 AS     : 'as' ;
 LET    : 'let' ;
 RETURN : 'return' ;
+VAR    : 'var' ;
+FOR    : 'for' ;
+IN     : 'in' ;
+ASSERT : 'assert' ;
+IMPORT : 'import' ;
+FROM   : 'from' ;
+KEEP   : 'keep' ;
+AND    : 'and' ;
+OR     : 'or' ;
+NOT    : 'not' ;
 KW_TRUE  : 'true' ;  // not TRUE: a macro in some system headers
 KW_FALSE : 'false' ;
 DTYPE
@@ -108,6 +148,7 @@ STRING : '"' ( '\\' ~[\r\n] | ~["\\\r\n] )* '"' ;
 
 // Punctuation, ELLIPSIS to RBRACE in this order (syntax_errors.cpp relies on the range).
 ELLIPSIS : '...' ;
+DOTDOT   : '..' ;
 ARROW    : '->' ;
 LE : '<=' ;
 GE : '>=' ;

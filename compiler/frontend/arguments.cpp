@@ -1,5 +1,7 @@
 #include "frontend/arguments.hpp"
 
+#include "support/suggest.hpp"
+
 namespace anec::frontend {
 
 namespace {
@@ -43,7 +45,11 @@ std::optional<BoundArguments> bindArguments(const std::string& callee,
         while (index < params.size() && params[index].name != arg.keyword)
             ++index;
         if (index == params.size()) {
-            reporter.error(arg.loc, "unknown keyword argument '" + arg.keyword + "' for " + callee);
+            std::vector<std::string> names;
+            for (const ParamSpec& param : params)
+                names.push_back(param.name);
+            reporter.error(arg.loc, "unknown keyword argument '" + arg.keyword + "' for " + callee +
+                                        didYouMean(arg.keyword, names));
             ok = false;
         } else if (bound[index]) {
             reporter.error(arg.loc,

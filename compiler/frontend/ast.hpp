@@ -38,7 +38,7 @@ struct UnaryExpr {
     ExprPtr operand;
 };
 
-enum class BinaryOp { Add, Sub, Mul, Div, Mod, MatMul, Lt, Le, Gt, Ge, Eq, Ne };
+enum class BinaryOp { Add, Sub, Mul, Div, Mod, MatMul, Lt, Le, Gt, Ge, Eq, Ne, And, Or };
 struct BinaryExpr {
     BinaryOp op = BinaryOp::Add;
     ExprPtr lhs;
@@ -51,7 +51,9 @@ struct Argument {
     ExprPtr value;
 };
 struct CallExpr {
+    std::string module; // `nn` in nn.rms_norm(x); empty for an unqualified call
     std::string callee; // Expr::loc of a CallExpr is the callee name
+    std::vector<ExprPtr> element; // `[l]` in layer[l](h): an element of a kernel array
     std::vector<Argument> args;
 };
 
@@ -100,29 +102,50 @@ struct Binding {
     SourceLoc loc;
 };
 
-// let x = e   |   let (a, b) = e   (a multi-result builtin such as split)
+// let x = e   |   let (a, b) = e   (a multi-result call)   |   var h = e (may be reassigned)
 struct LetStmt {
     std::vector<Binding> names;
     ExprPtr value;
+    bool isVar = false;
 };
-// y = e, where y is an output of the enclosing kernel
+// y = e (y an output of the enclosing kernel, or a var)
 struct AssignStmt {
-    Binding target;
+    std::vector<Binding> targets; // one
     ExprPtr value;
 };
-// return e (functions only)
+// return e   |   return a, b (functions only)
 struct ReturnStmt {
-    ExprPtr value;
+    std::vector<ExprPtr> values;
 };
+
+// for l in start..stop { ... }: the range is half-open and evaluated at compile time.
+struct Range {
+    ExprPtr start, stop;
+};
+
+// assert cond, "message": checked at compile time.
+struct AssertStmt {
+    ExprPtr cond;
+    std::string message; // empty when none is given
+};
+
+struct Stmt;
+struct ForStmt {
+    Binding var;
+    Range range;
+    std::vector<Stmt> body;
+};
+
 struct Stmt {
     SourceLoc loc; // the statement's first token
-    std::variant<LetStmt, AssignStmt, ReturnStmt> node;
+    std::variant<LetStmt, AssignStmt, ReturnStmt, ForStmt, AssertStmt> node;
 };
 
 struct Param {
     std::string name;
     SourceLoc loc;
     std::optional<TypeExpr> type; // always present for kernel inputs and outputs
+    ExprPtr defaultValue;         // functions only: `eps = 1e-5`
 };
 
 // const NAME = integer-expression        (overridable with -D NAME=VALUE)
@@ -137,22 +160,31 @@ struct ConstDecl {
 struct WeightDecl {
     std::string name;
     SourceLoc loc;
+    std::vector<ExprPtr> element; // `Wq[l]`: one element of a weight array (empty for a plain one)
     TypeExpr type;
     ExprPtr source; // a CallExpr; null when omitted (only valid for a dynamic weight)
     bool dynamic = false;
 };
-// fn NAME(params) [-> TYPE] { stmts; return e }   (inlined at every call)
+// One result of a function: `-> (a: fp16[..], b)`; the name is for messages only.
+struct FnResult {
+    std::string name; // may be empty
+    SourceLoc loc;
+    std::optional<TypeExpr> type;
+};
+// fn NAME(params) [-> TYPE | -> (results)] { stmts; return e[, e...] }   (inlined at every call)
 struct FnDecl {
     std::string name;
     SourceLoc loc;
     std::vector<Param> params;
-    std::optional<TypeExpr> returnType;
+    std::vector<FnResult> results; // empty when undeclared (any number, untyped)
+    bool resultsDeclared = false;  // `-> ...` was written
     std::vector<Stmt> body;
 };
-// kernel NAME(inputs) -> (outputs) { stmts }     (one ANE program)
+// kernel NAME[index](inputs) -> (outputs) { stmts }     (one ANE program)
 struct KernelDecl {
     std::string name;
     SourceLoc loc;
+    std::vector<ExprPtr> element; // `attn[l]`: one element of a kernel array
     std::vector<Param> inputs;
     std::vector<Param> outputs;
     std::vector<Stmt> body;
@@ -160,13 +192,44 @@ struct KernelDecl {
 
 // fuse k1, k2, ... as NAME                (one ANE program running the kernels in order; the
 // outputs of earlier kernels feed the same-named inputs of later ones inside it)
+// An entry of a fuse list: `up`, `attn[l]` or `attn[0..L]` (every element of the range).
+struct FuseItem {
+    Binding kernel;
+    ExprPtr first, last; // null for a plain kernel; `last` null for a single element
+};
 struct FuseDecl {
     std::string name;
     SourceLoc loc;                // the fused name
-    std::vector<Binding> kernels; // in the order they run
+    std::vector<ExprPtr> element; // `stack[l]`: one element of an array of fused kernels
+    std::vector<FuseItem> kernels; // in the order they run
+    std::vector<Binding> kept;     // `keep (h)`: consumed outputs that stay outputs
 };
 
-using Decl = std::variant<ConstDecl, WeightDecl, FnDecl, KernelDecl, FuseDecl>;
+struct Decl;
+// for l in start..stop { decls }    (weights, kernels, fuses, asserts and nested fors)
+struct ForDecl {
+    Binding var;
+    Range range;
+    std::vector<Decl> body;
+};
+struct AssertDecl {
+    SourceLoc loc;
+    AssertStmt assertion;
+};
+// import "path" [as alias]   |   import a, b from "path"
+struct ImportDecl {
+    SourceLoc loc;     // the path string
+    std::string path;  // as written
+    Binding alias;     // empty name when not given
+    std::vector<Binding> names; // explicit imports
+};
+
+struct Decl {
+    std::variant<ConstDecl, WeightDecl, FnDecl, KernelDecl, FuseDecl, ForDecl, AssertDecl,
+                 ImportDecl>
+        node;
+    template <typename T> const T* as() const { return std::get_if<T>(&node); }
+};
 
 struct Program {
     uint32_t file = 0;       // SourceManager id of the .ane file

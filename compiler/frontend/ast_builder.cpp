@@ -37,11 +37,21 @@ class AstBuilder {
         size_t& depth_;
     };
 
+    enum class Nesting { TopLevel, InLoop };
+    std::vector<ast::Decl> decls(const std::vector<AneParser::DeclContext*>& contexts,
+                                 Nesting nesting);
+    std::optional<ast::Decl> decl(AneParser::DeclContext& ctx, Nesting nesting);
     ast::ConstDecl constDecl(AneParser::ConstDeclContext& ctx);
     ast::WeightDecl weightDecl(AneParser::WeightDeclContext& ctx, bool dynamic);
     ast::FnDecl fnDecl(AneParser::FnDeclContext& ctx);
     ast::KernelDecl kernelDecl(AneParser::KernelDeclContext& ctx);
     ast::FuseDecl fuseDecl(AneParser::FuseDeclContext& ctx);
+    ast::ForDecl forDecl(AneParser::ForDeclContext& ctx);
+    ast::ImportDecl importDecl(AneParser::ImportDeclContext& ctx);
+    ast::Range range(AneParser::RangeContext& ctx);
+    ast::AssertStmt assertion(AneParser::ExprContext* cond, antlr4::Token* message);
+    std::vector<ast::ExprPtr> elementIndex(AneParser::ElementIndexContext* ctx);
+    std::vector<ast::Binding> bindings(AneParser::BindingsContext* ctx);
     std::vector<ast::Param> params(AneParser::ParamListContext* ctx);
     std::vector<ast::Param> kernelParams(AneParser::ParamListContext* ctx, const char* role);
     ast::TypeExpr type(AneParser::TypeContext& ctx);
@@ -79,24 +89,53 @@ class AstBuilder {
 std::unique_ptr<ast::Program> AstBuilder::program(AneParser::ProgramContext& tree) {
     auto program = std::make_unique<ast::Program>();
     program->file = locator_.file();
-    for (AneParser::DeclContext* decl : tree.decl()) {
-        if (decl->dynamic != nullptr && decl->weightDecl() == nullptr)
-            diagnostics_.error(loc(decl->dynamic),
-                               "'dynamic' applies only to weights, as in 'dynamic weight W: "
-                               "fp16[64, 64]'");
-        if (auto* c = decl->constDecl())
-            program->decls.emplace_back(constDecl(*c));
-        else if (auto* w = decl->weightDecl())
-            program->decls.emplace_back(weightDecl(*w, decl->dynamic != nullptr));
-        else if (auto* f = decl->fnDecl())
-            program->decls.emplace_back(fnDecl(*f));
-        else if (auto* k = decl->kernelDecl())
-            program->decls.emplace_back(kernelDecl(*k));
-        else if (auto* u = decl->fuseDecl())
-            program->decls.emplace_back(fuseDecl(*u));
-        // otherwise a stray ';'
-    }
+    program->decls = decls(tree.decl(), Nesting::TopLevel);
     return program;
+}
+
+std::vector<ast::Decl> AstBuilder::decls(const std::vector<AneParser::DeclContext*>& contexts,
+                                         Nesting nesting) {
+    std::vector<ast::Decl> result;
+    for (AneParser::DeclContext* ctx : contexts)
+        if (auto built = decl(*ctx, nesting)) result.push_back(std::move(*built));
+    return result;
+}
+
+std::optional<ast::Decl> AstBuilder::decl(AneParser::DeclContext& ctx, Nesting nesting) {
+    if (ctx.dynamic != nullptr && ctx.weightDecl() == nullptr)
+        diagnostics_.error(loc(ctx.dynamic),
+                           "'dynamic' applies only to weights, as in 'dynamic weight W: "
+                           "fp16[64, 64]'");
+    bool inLoop = nesting == Nesting::InLoop;
+    auto notInLoop = [&](antlr4::Token* at, const char* what) {
+        if (inLoop)
+            diagnostics_.error(loc(at), fmt::format("{} cannot be declared inside a 'for'; "
+                                                    "declare it at the top level",
+                                                    what));
+        return !inLoop;
+    };
+    if (auto* c = ctx.constDecl()) {
+        if (notInLoop(c->start, "a constant")) return ast::Decl{constDecl(*c)};
+    } else if (auto* w = ctx.weightDecl()) {
+        return ast::Decl{weightDecl(*w, ctx.dynamic != nullptr)};
+    } else if (auto* f = ctx.fnDecl()) {
+        if (notInLoop(f->start, "a function")) return ast::Decl{fnDecl(*f)};
+    } else if (auto* k = ctx.kernelDecl()) {
+        return ast::Decl{kernelDecl(*k)};
+    } else if (auto* u = ctx.fuseDecl()) {
+        return ast::Decl{fuseDecl(*u)};
+    } else if (auto* r = ctx.forDecl()) {
+        return ast::Decl{forDecl(*r)};
+    } else if (auto* a = ctx.assertDecl()) {
+        return ast::Decl{ast::AssertDecl{loc(a->start), assertion(a->cond, a->message)}};
+    } else if (auto* i = ctx.importDecl()) {
+        if (nesting != Nesting::TopLevel) {
+            diagnostics_.error(loc(i->start), "'import' is only allowed at the top level");
+            return std::nullopt;
+        }
+        return ast::Decl{importDecl(*i)};
+    }
+    return std::nullopt; // a stray ';', or a declaration reported above
 }
 
 ast::ConstDecl AstBuilder::constDecl(AneParser::ConstDeclContext& ctx) {
@@ -107,6 +146,7 @@ ast::WeightDecl AstBuilder::weightDecl(AneParser::WeightDeclContext& ctx, bool d
     ast::WeightDecl decl;
     decl.name = text(ctx.name);
     decl.loc = loc(ctx.name);
+    decl.element = elementIndex(ctx.elementIndex());
     decl.type = type(*ctx.type());
     if (ctx.source != nullptr) decl.source = call(*ctx.source);
     decl.dynamic = dynamic;
@@ -118,7 +158,18 @@ ast::FnDecl AstBuilder::fnDecl(AneParser::FnDeclContext& ctx) {
     decl.name = text(ctx.name);
     decl.loc = loc(ctx.name);
     decl.params = params(ctx.params);
-    if (ctx.returnType != nullptr) decl.returnType = type(*ctx.returnType);
+    if (auto* results = ctx.fnResults()) {
+        decl.resultsDeclared = true;
+        if (auto* single = results->type()) {
+            decl.results.push_back({"", loc(single->start), type(*single)});
+        } else {
+            for (AneParser::FnResultContext* r : results->fnResult()) {
+                ast::FnResult result{text(r->name), loc(r->start), std::nullopt};
+                if (r->type() != nullptr) result.type = type(*r->type());
+                decl.results.push_back(std::move(result));
+            }
+        }
+    }
     decl.body = block(*ctx.block());
     return decl;
 }
@@ -127,6 +178,7 @@ ast::KernelDecl AstBuilder::kernelDecl(AneParser::KernelDeclContext& ctx) {
     ast::KernelDecl decl;
     decl.name = text(ctx.name);
     decl.loc = loc(ctx.name);
+    decl.element = elementIndex(ctx.elementIndex());
     decl.inputs = kernelParams(ctx.inputs, "input");
     decl.outputs = kernelParams(ctx.outputs, "output");
     decl.body = block(*ctx.block());
@@ -137,17 +189,61 @@ ast::FuseDecl AstBuilder::fuseDecl(AneParser::FuseDeclContext& ctx) {
     ast::FuseDecl decl;
     decl.name = text(ctx.name);
     decl.loc = loc(ctx.name);
-    for (antlr4::Token* kernel : ctx.kernels)
-        decl.kernels.push_back({text(kernel), loc(kernel)});
+    decl.element = elementIndex(ctx.elementIndex());
+    for (AneParser::FuseItemContext* item : ctx.fuseItem()) {
+        ast::FuseItem built{{text(item->name), loc(item->name)}, nullptr, nullptr};
+        if (item->first != nullptr) built.first = expr(item->first);
+        if (item->last != nullptr) built.last = expr(item->last);
+        decl.kernels.push_back(std::move(built));
+    }
+    for (antlr4::Token* kept : ctx.kept)
+        decl.kept.push_back({text(kept), loc(kept)});
     return decl;
+}
+
+ast::ForDecl AstBuilder::forDecl(AneParser::ForDeclContext& ctx) {
+    ast::ForDecl decl;
+    decl.var = {text(ctx.var), loc(ctx.var)};
+    decl.range = range(*ctx.range());
+    decl.body = decls(ctx.decl(), Nesting::InLoop);
+    return decl;
+}
+
+ast::ImportDecl AstBuilder::importDecl(AneParser::ImportDeclContext& ctx) {
+    ast::ImportDecl decl;
+    decl.loc = loc(ctx.path);
+    decl.path = stringLiteral(ctx.path)->as<ast::StringLit>()->value;
+    if (ctx.alias != nullptr) decl.alias = {text(ctx.alias), loc(ctx.alias)};
+    for (antlr4::Token* name : ctx.names)
+        decl.names.push_back({text(name), loc(name)});
+    return decl;
+}
+
+ast::Range AstBuilder::range(AneParser::RangeContext& ctx) {
+    return ast::Range{expr(ctx.start), expr(ctx.stop)};
+}
+
+ast::AssertStmt AstBuilder::assertion(AneParser::ExprContext* cond, antlr4::Token* message) {
+    ast::AssertStmt result{expr(cond), ""};
+    if (message != nullptr) result.message = stringLiteral(message)->as<ast::StringLit>()->value;
+    return result;
+}
+
+std::vector<ast::ExprPtr> AstBuilder::elementIndex(AneParser::ElementIndexContext* ctx) {
+    std::vector<ast::ExprPtr> indices;
+    if (ctx == nullptr) return indices;
+    for (AneParser::ExprContext* index : ctx->expr())
+        indices.push_back(expr(index));
+    return indices;
 }
 
 std::vector<ast::Param> AstBuilder::params(AneParser::ParamListContext* ctx) {
     std::vector<ast::Param> result;
     if (ctx == nullptr) return result;
     for (AneParser::ParamContext* p : ctx->param()) {
-        ast::Param param{text(p->name), loc(p->name), std::nullopt};
+        ast::Param param{text(p->name), loc(p->name), std::nullopt, nullptr};
         if (p->type() != nullptr) param.type = type(*p->type());
+        if (p->defaultValue != nullptr) param.defaultValue = expr(p->defaultValue);
         result.push_back(std::move(param));
     }
     return result;
@@ -156,12 +252,17 @@ std::vector<ast::Param> AstBuilder::params(AneParser::ParamListContext* ctx) {
 std::vector<ast::Param> AstBuilder::kernelParams(AneParser::ParamListContext* ctx,
                                                  const char* role) {
     std::vector<ast::Param> result = params(ctx);
-    for (const ast::Param& param : result)
+    for (const ast::Param& param : result) {
+        if (param.defaultValue)
+            diagnostics_.error(param.defaultValue->loc,
+                               fmt::format("kernel {} '{}' cannot have a default value", role,
+                                           param.name));
         if (!param.type)
             diagnostics_.error(param.loc,
                                fmt::format("kernel {} '{}' needs a type, e.g. '{}: fp16[1, 64, 1, "
                                            "64]'",
                                            role, param.name, param.name));
+    }
     return result;
 }
 
@@ -182,24 +283,37 @@ std::vector<ast::Stmt> AstBuilder::block(AneParser::BlockContext& ctx) {
     return body;
 }
 
+std::vector<ast::Binding> AstBuilder::bindings(AneParser::BindingsContext* ctx) {
+    std::vector<ast::Binding> names;
+    if (auto* single = dynamic_cast<AneParser::SingleBindingContext*>(ctx)) {
+        names.push_back({single->IDENT()->getText(), loc(single->IDENT()->getSymbol())});
+    } else if (auto* tuple = dynamic_cast<AneParser::TupleBindingContext*>(ctx)) {
+        for (antlr4::tree::TerminalNode* name : tuple->IDENT())
+            names.push_back({name->getText(), loc(name->getSymbol())});
+    }
+    return names;
+}
+
 std::optional<ast::Stmt> AstBuilder::stmt(AneParser::StmtContext& ctx) {
     ast::Stmt stmt;
     stmt.loc = loc(ctx.start);
     if (auto* let = dynamic_cast<AneParser::LetStmtContext*>(&ctx)) {
-        ast::LetStmt node;
-        if (auto* single = dynamic_cast<AneParser::SingleBindingContext*>(let->bindings())) {
-            node.names.push_back({single->IDENT()->getText(), loc(single->IDENT()->getSymbol())});
-        } else if (auto* tuple = dynamic_cast<AneParser::TupleBindingContext*>(let->bindings())) {
-            for (antlr4::tree::TerminalNode* name : tuple->IDENT())
-                node.names.push_back({name->getText(), loc(name->getSymbol())});
-        }
-        node.value = expr(let->expr());
-        stmt.node = std::move(node);
+        stmt.node = ast::LetStmt{bindings(let->bindings()), expr(let->expr()), false};
+    } else if (auto* var = dynamic_cast<AneParser::VarStmtContext*>(&ctx)) {
+        stmt.node = ast::LetStmt{bindings(var->bindings()), expr(var->expr()), true};
     } else if (auto* assign = dynamic_cast<AneParser::AssignStmtContext*>(&ctx)) {
-        stmt.node =
-            ast::AssignStmt{{text(assign->target), loc(assign->target)}, expr(assign->expr())};
+        stmt.node = ast::AssignStmt{{{text(assign->target), loc(assign->target)}},
+                                    expr(assign->expr())};
     } else if (auto* ret = dynamic_cast<AneParser::ReturnStmtContext*>(&ctx)) {
-        stmt.node = ast::ReturnStmt{expr(ret->expr())};
+        ast::ReturnStmt node;
+        for (AneParser::ExprContext* value : ret->expr())
+            node.values.push_back(expr(value));
+        stmt.node = std::move(node);
+    } else if (auto* loop = dynamic_cast<AneParser::ForStmtContext*>(&ctx)) {
+        stmt.node = ast::ForStmt{
+            {text(loop->var), loc(loop->var)}, range(*loop->range()), block(*loop->block())};
+    } else if (auto* check = dynamic_cast<AneParser::AssertStmtContext*>(&ctx)) {
+        stmt.node = assertion(check->cond, check->message);
     } else {
         return std::nullopt; // an empty statement: a stray ';'
     }
@@ -236,6 +350,12 @@ ast::ExprPtr AstBuilder::exprAlternative(AneParser::ExprContext& ctx) {
                 loc(c->op), "comparisons cannot be chained; use parentheses, e.g. '(a < b) == c'");
         return binary(c->op, c->expr(0), c->expr(1));
     }
+    if (auto* c = dynamic_cast<AneParser::NotExprContext*>(&ctx))
+        return make(loc(c->start), ast::UnaryExpr{ast::UnaryOp::Not, expr(c->expr())});
+    if (auto* c = dynamic_cast<AneParser::AndExprContext*>(&ctx))
+        return binary(c->op, c->expr(0), c->expr(1));
+    if (auto* c = dynamic_cast<AneParser::OrExprContext*>(&ctx))
+        return binary(c->op, c->expr(0), c->expr(1));
     if (auto* c = dynamic_cast<AneParser::CallExprContext*>(&ctx)) return call(*c->call());
     if (auto* c = dynamic_cast<AneParser::ParenExprContext*>(&ctx)) return expr(c->expr());
     if (auto* c = dynamic_cast<AneParser::ListExprContext*>(&ctx)) {
@@ -293,6 +413,12 @@ ast::ExprPtr AstBuilder::binary(antlr4::Token* op, AneParser::ExprContext* lhs,
     case AneParser::NE:
         kind = ast::BinaryOp::Ne;
         break;
+    case AneParser::AND:
+        kind = ast::BinaryOp::And;
+        break;
+    case AneParser::OR:
+        kind = ast::BinaryOp::Or;
+        break;
     default:
         break;
     }
@@ -303,7 +429,13 @@ ast::ExprPtr AstBuilder::binary(antlr4::Token* op, AneParser::ExprContext* lhs,
 
 ast::ExprPtr AstBuilder::call(AneParser::CallContext& ctx) {
     ast::CallExpr node;
-    node.callee = text(ctx.callee);
+    if (ctx.member != nullptr) {
+        node.module = text(ctx.callee);
+        node.callee = text(ctx.member);
+    } else {
+        node.callee = text(ctx.callee);
+    }
+    node.element = elementIndex(ctx.elementIndex());
     for (AneParser::ArgumentContext* a : ctx.argument()) {
         ast::Argument arg;
         if (a->keyword != nullptr) {
@@ -315,7 +447,7 @@ ast::ExprPtr AstBuilder::call(AneParser::CallContext& ctx) {
         arg.value = expr(a->expr());
         node.args.push_back(std::move(arg));
     }
-    return make(loc(ctx.callee), std::move(node));
+    return make(loc(ctx.member != nullptr ? ctx.member : ctx.callee), std::move(node));
 }
 
 ast::ExprPtr AstBuilder::index(AneParser::IndexExprContext& ctx) {

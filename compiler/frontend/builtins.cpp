@@ -562,6 +562,16 @@ bool isBuiltinName(const std::string& name) {
     return builtins().count(name) != 0;
 }
 
+const std::vector<std::string>& builtinNames() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> result;
+        for (const auto& [name, builtin] : builtins())
+            result.push_back(name);
+        return result;
+    }();
+    return names;
+}
+
 Operand lowerBuiltinCall(BodyLowerer& lowerer, const ast::Expr& expr, const ast::CallExpr& call) {
     const Builtin& builtin = builtins().at(call.callee);
     auto bound =

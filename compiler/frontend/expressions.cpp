@@ -6,6 +6,7 @@
 #include "frontend/dynamic_weights.hpp"
 #include "frontend/lowering.hpp"
 #include "ir/value_sources.hpp"
+#include "support/suggest.hpp"
 
 namespace anec::frontend {
 
@@ -42,6 +43,10 @@ BinaryOpInfo binaryOpInfo(ast::BinaryOp op) {
         return {"equal", "compare", "=="};
     case ast::BinaryOp::Ne:
         return {"not_equal", "compare", "!="};
+    case ast::BinaryOp::And:
+        return {"logical_and", "combine", "and"};
+    case ast::BinaryOp::Or:
+        return {"logical_or", "combine", "or"};
     }
     return {"add", "add", "?"};
 }
@@ -109,13 +114,13 @@ bool BodyLowerer::defineLocal(const std::string& name, SourceLoc loc, LocalBindi
     SourceLoc previous;
     if (const LocalBinding* local = scope_.find(name))
         previous = local->loc;
-    else if (binding.kind == LocalBinding::Kind::Input && isDynamicWeight(ctx_.globals, name)) {
+    else if (binding.kind == LocalBinding::Kind::Input && isDynamicWeight(globals(), name)) {
         // Bound anyway (as an error), so that its uses report nothing more.
         binding.operand = Operand::error();
         scope_.define(name, std::move(binding));
-        return reportInputNamedLikeDynamicWeight(ctx_.globals, reporter(), name, loc);
-    } else if (ctx_.globals.defines(name))
-        previous = ctx_.globals.definitions.at(name);
+        return reportInputNamedLikeDynamicWeight(globals(), reporter(), name, loc);
+    } else if (globals().defines(name))
+        previous = globals().definitions.at(name);
     else {
         scope_.define(name, std::move(binding));
         return true;
@@ -225,17 +230,26 @@ Operand BodyLowerer::lowerName(const ast::Expr& expr, const std::string& name) {
         }
         return local->operand;
     }
-    const Globals& globals = ctx_.globals;
-    if (globals.consts.count(name)) {
+    const Globals& g = globals();
+    if (g.consts.count(name)) {
         auto value = evaluator().constValue(name);
         return value ? Operand::numberOf(static_cast<double>(*value), true) : Operand::error();
     }
-    if (globals.weights.count(name)) return lowerWeight(name, expr.loc);
-    if (globals.fns.count(name))
+    if (g.weights.count(name)) return lowerWeight(name, expr.loc);
+    if (g.poisoned.count(name)) return Operand::error();
+    if (auto array = g.arrays.find(name); array != g.arrays.end())
+        reporter().error(expr.loc, "'" + name + "' is an array; use one element, as in '" + name +
+                                       "[0]'");
+    else if (g.fns.count(name))
         reporter().error(expr.loc, "function '" + name +
                                        "' cannot be used as a value; call it as " + name + "(...)");
-    else if (globals.kernels.count(name))
-        reporter().error(expr.loc, "kernel '" + name + "' cannot be used as a value");
+    else if (g.kernels.count(name))
+        reporter().error(expr.loc, "kernel '" + name + "' cannot be used as a value; call it as " +
+                                       name + "(...)");
+    else if (g.modules.count(name))
+        reporter().error(expr.loc, "'" + name + "' is an imported file; use one of its names, as "
+                                                "in '" +
+                                       name + ".NAME'");
     else if (languageDType(name))
         reporter().error(expr.loc, "type '" + name +
                                        "' can only be a builtin argument, as in cast(x, " + name +
@@ -244,14 +258,58 @@ Operand BodyLowerer::lowerName(const ast::Expr& expr, const std::string& name) {
         reporter().error(expr.loc, "builtin '" + name + "' cannot be used as a value; call it as " +
                                        name + "(...)");
     else
-        reporter().error(expr.loc, "use of undeclared name '" + name + "'");
+        reportUndeclared(expr.loc, name, "name", scope_.visibleNames());
     return Operand::error();
+}
+
+void BodyLowerer::reportUndeclared(SourceLoc loc, const std::string& name, const std::string& what,
+                                   const std::vector<std::string>& extra) {
+    std::vector<std::string> candidates = extra;
+    std::vector<std::string> names = globals().names();
+    candidates.insert(candidates.end(), names.begin(), names.end());
+    std::string message = what == "function" ? "call to undeclared function '" + name + "'"
+                                             : "use of undeclared " + what + " '" + name + "'";
+    reporter().error(loc, message + didYouMean(name, candidates));
+}
+
+std::optional<Operand> BodyLowerer::lowerArrayElement(const ast::Expr& expr,
+                                                      const ast::IndexExpr& index) {
+    const auto* ref = index.base->as<ast::NameRef>();
+    if (!ref || scope_.find(ref->name)) return std::nullopt;
+    auto array = globals().arrays.find(ref->name);
+    if (array == globals().arrays.end()) return std::nullopt;
+    if (array->second.kind != ArrayEntry::Kind::Weight) {
+        reporter().error(expr.loc, "'" + ref->name + "' is an array of kernels; call an element, "
+                                                     "as in '" +
+                                       ref->name + "[0](...)'");
+        return Operand::error();
+    }
+    for (const ast::SliceItem& item : index.items) {
+        if (item.kind != ast::SliceItem::Kind::Index) {
+            reporter().error(item.loc, "an element of weight array '" + ref->name +
+                                           "' is chosen by integers, as in '" + ref->name + "[l]'");
+            return Operand::error();
+        }
+    }
+    std::vector<int64_t> values;
+    for (const ast::SliceItem& item : index.items) {
+        auto value = evaluator().evalInt(*item.index, &scope_);
+        if (!value) return Operand::error();
+        values.push_back(*value);
+    }
+    auto element = array->second.elements.find(values);
+    if (element == array->second.elements.end()) {
+        reporter().error(expr.loc, "weight array '" + ref->name + "' has no element " +
+                                       elementName(ref->name, values));
+        return Operand::error();
+    }
+    return lowerWeight(element->second, expr.loc);
 }
 
 Operand BodyLowerer::lowerWeight(const std::string& name, SourceLoc loc) {
     auto cached = ctx_.weightValues.find(name);
     if (cached != ctx_.weightValues.end()) return Operand::tensor(cached->second);
-    const WeightEntry& entry = ctx_.globals.weights.at(name);
+    const WeightEntry& entry = globals().weights.at(name);
     if (!entry.data) return Operand::error(); // the declaration's error was reported
     ir::Value* value = entry.decl->dynamic ? addDynamicWeightInput(ctx_.kernel, name, entry.data)
                                            : ctx_.builder.createConst(entry.data, loc, name);
@@ -272,7 +330,7 @@ Operand BodyLowerer::lowerUnary(const ast::Expr& expr, const ast::UnaryExpr& una
         return binaryOp("mul", operand, Operand::numberOf(-1, true), expr.loc, "negate");
     }
     if (!operand.isTensor() || operand.value->type.dtype != ir::DType::Bool) {
-        reporter().error(expr.loc, "'not' needs a bool tensor");
+        reporter().error(expr.loc, "'not' needs a bool tensor (or a condition, in an assert)");
         return Operand::error();
     }
     return createOp("logical_not", {operand.value}, {}, expr.loc);
@@ -290,6 +348,16 @@ Operand BodyLowerer::lowerBinary(const ast::Expr& expr, const ast::BinaryExpr& b
         reporter().error(expr.loc, "'%' is only defined between constants");
         return Operand::error();
     }
+    if (binary.op == ast::BinaryOp::And || binary.op == ast::BinaryOp::Or) {
+        bool boolTensors = lhs.isTensor() && rhs.isTensor() &&
+                           lhs.value->type.dtype == ir::DType::Bool &&
+                           rhs.value->type.dtype == ir::DType::Bool;
+        if (!boolTensors) {
+            reporter().error(expr.loc, std::string("'") + info.spelling +
+                                           "' needs two bool tensors (or conditions, in an assert)");
+            return Operand::error();
+        }
+    }
     if (binary.op == ast::BinaryOp::MatMul) {
         if (!lhs.isTensor() || !rhs.isTensor()) {
             reporter().error(expr.loc, "'@' needs two tensors");
@@ -302,26 +370,86 @@ Operand BodyLowerer::lowerBinary(const ast::Expr& expr, const ast::BinaryExpr& b
 }
 
 Operand BodyLowerer::lowerCall(const ast::Expr& expr, const ast::CallExpr& call) {
-    const Globals& globals = ctx_.globals;
-    auto fn = globals.fns.find(call.callee);
-    if (fn != globals.fns.end()) return inlineCall(expr, call, *fn->second);
+    if (!call.module.empty()) return lowerQualifiedCall(expr, call);
+    const Globals& g = globals();
+    if (!call.element.empty()) {
+        auto array = g.arrays.find(call.callee);
+        if (array == g.arrays.end() || array->second.kind != ArrayEntry::Kind::Kernel) {
+            if (array == g.arrays.end())
+                reportUndeclared(expr.loc, call.callee, "kernel array", {});
+            else
+                reporter().error(expr.loc, "'" + call.callee + "' is not an array of kernels");
+            return Operand::error();
+        }
+        auto index = evaluator().evalIndex(call.element, &scope_);
+        if (!index) return Operand::error();
+        auto element = array->second.elements.find(*index);
+        if (element == array->second.elements.end()) {
+            reporter().error(expr.loc, "kernel array '" + call.callee + "' has no element " +
+                                           elementName(call.callee, *index));
+            return Operand::error();
+        }
+        return inlineKernel(expr, call, g.kernels.at(element->second));
+    }
+    if (auto fn = g.fns.find(call.callee); fn != g.fns.end())
+        return inlineCall(expr, call, fn->second);
+    if (auto kernel = g.kernels.find(call.callee); kernel != g.kernels.end())
+        return inlineKernel(expr, call, kernel->second);
     if (isBuiltinName(call.callee)) return lowerBuiltinCall(*this, expr, call);
-    if (globals.kernels.count(call.callee))
-        reporter().error(expr.loc, "kernel '" + call.callee +
-                                       "' cannot be called (each kernel is its own ANE program)");
-    else if (scope_.find(call.callee) || globals.defines(call.callee))
+    if (g.poisoned.count(call.callee)) return Operand::error();
+    if (g.fusions.count(call.callee))
+        reporter().error(expr.loc, "fused kernel '" + call.callee +
+                                       "' cannot be called; call the kernels it fuses");
+    else if (g.arrays.count(call.callee))
+        reporter().error(expr.loc, "'" + call.callee + "' is an array; call one element, as in '" +
+                                       call.callee + "[0](...)'");
+    else if (scope_.find(call.callee) || g.defines(call.callee))
         reporter().error(expr.loc, "'" + call.callee + "' is not a function");
     else
-        reporter().error(expr.loc, "call to undeclared function '" + call.callee + "'");
+        reportUndeclared(expr.loc, call.callee, "function", builtinNames());
     return Operand::error();
+}
+
+// `nn.rms_norm(x)`: a function of the file imported as `nn`.
+Operand BodyLowerer::lowerQualifiedCall(const ast::Expr& expr, const ast::CallExpr& call) {
+    auto module = globals().modules.find(call.module);
+    if (module == globals().modules.end()) {
+        if (scope_.find(call.module) || globals().defines(call.module))
+            reporter().error(expr.loc, "'" + call.module + "' is not an imported file");
+        else
+            reportUndeclared(expr.loc, call.module, "name", scope_.visibleNames());
+        return Operand::error();
+    }
+    if (!module->second) return Operand::error(); // the file has errors (reported)
+    const Globals& imported = module->second->globals;
+    auto fn = imported.fns.find(call.callee);
+    if (fn == imported.fns.end() || !call.element.empty()) {
+        std::vector<std::string> names;
+        for (const auto& [name, entry] : imported.fns)
+            names.push_back(name);
+        reporter().error(expr.loc, "'" + module->second->path + "' has no function '" +
+                                       call.callee + "'" + didYouMean(call.callee, names));
+        return Operand::error();
+    }
+    return inlineCall(expr, call, fn->second);
 }
 
 Operand BodyLowerer::lowerMember(const ast::Expr& expr, const ast::MemberExpr& member) {
     if (!member.base) return Operand::error();
+    if (const auto* ref = member.base->as<ast::NameRef>();
+        ref && !scope_.find(ref->name) && globals().modules.count(ref->name)) {
+        auto value = evaluator().evalInt(expr, &scope_); // nn.HD: a constant of the module
+        return value ? Operand::numberOf(static_cast<double>(*value), true) : Operand::error();
+    }
     ir::Value* base = lowerTensor(*member.base);
+    if (member.member == "shape") {
+        reporter().error(expr.loc, "'.shape' is used with one dimension, as in 'x.shape[1]'");
+        return Operand::error();
+    }
     if (member.member != "T") {
-        reporter().error(expr.loc,
-                         "unknown member '." + member.member + "' (only .T is supported)");
+        reporter().error(expr.loc, "unknown member '." + member.member +
+                                       "' (a tensor has .T and .shape[i])" +
+                                       didYouMean(member.member, {"T", "shape"}));
         return Operand::error();
     }
     if (!base) return Operand::error();

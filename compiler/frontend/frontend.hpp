@@ -20,14 +20,15 @@ struct Options {
 // reported with their positions; returns nullptr when there were any.
 std::unique_ptr<ast::Program> parseAne(uint32_t file, DiagnosticEngine& diagnostics);
 
-// Resolves names, evaluates constants, loads weights (npy paths relative to the .ane file),
-// checks every shape and dtype and builds the IR. Reports every error; returns nullptr when
-// there were any.
-std::unique_ptr<ir::Module> lowerProgram(const ast::Program& program, DiagnosticEngine& diagnostics,
-                                         const Options& options);
+// Resolves names and imports (read and registered in `sources`; null: imports are errors),
+// evaluates constants, expands loops, loads weights (npy paths relative to the .ane file), checks
+// every shape and dtype and builds the IR. Reports every error; returns nullptr when there were
+// any.
+std::unique_ptr<ir::Module> lowerProgram(const ast::Program& program, SourceManager* sources,
+                                         DiagnosticEngine& diagnostics, const Options& options);
 
 // parseAne + lowerProgram.
-std::unique_ptr<ir::Module> compileAne(uint32_t file, DiagnosticEngine& diagnostics,
-                                       const Options& options);
+std::unique_ptr<ir::Module> compileAne(uint32_t file, SourceManager& sources,
+                                       DiagnosticEngine& diagnostics, const Options& options);
 
 } // namespace anec::frontend

@@ -1,5 +1,6 @@
-// User functions: inlined at every call with their own scope; typed parameters and return types
-// are checked, recursion is an error.
+// User functions: inlined at every call with their own scope, in the names of the file that
+// declares them; typed parameters and results are checked, parameters may have defaults, a
+// function may return several values, recursion is an error.
 #include <algorithm>
 
 #include "frontend/arguments.hpp"
@@ -30,46 +31,58 @@ Operand coerceToDeclared(BodyLowerer& lowerer, const Operand& operand,
 }
 
 struct CallFrame {
-    std::vector<const ast::FnDecl*>& stack;
-    CallFrame(std::vector<const ast::FnDecl*>& s, const ast::FnDecl* fn) : stack(s) {
-        stack.push_back(fn);
+    std::vector<std::string>& stack;
+    CallFrame(std::vector<std::string>& s, std::string name) : stack(s) {
+        stack.push_back(std::move(name));
     }
     ~CallFrame() { stack.pop_back(); }
 };
+
+std::string resultName(const ast::FnDecl& fn, size_t i) {
+    const std::string& name = fn.results[i].name;
+    if (fn.results.size() == 1 && name.empty()) return "the result of '" + fn.name + "'";
+    return "result " + (name.empty() ? std::to_string(i + 1) : "'" + name + "'") + " of '" +
+           fn.name + "'";
+}
 } // namespace
 
 Operand BodyLowerer::inlineCall(const ast::Expr& expr, const ast::CallExpr& call,
-                                const ast::FnDecl& fn) {
+                                const FnEntry& entry) {
+    const ast::FnDecl& fn = *entry.decl;
+    const Module& home = entry.home ? *entry.home : module_;
     auto& stack = ctx_.callStack;
-    if (std::find(stack.begin(), stack.end(), &fn) != stack.end()) {
+    std::string key = home.key + ":" + fn.name;
+    if (std::find(stack.begin(), stack.end(), key) != stack.end()) {
         reporter().error(expr.loc, "recursive call to '" + fn.name + "'");
         return Operand::error();
     }
     std::vector<ParamSpec> specs;
     for (const ast::Param& param : fn.params)
-        specs.push_back({param.name, true});
+        specs.push_back({param.name, param.defaultValue == nullptr});
     auto bound = bindArguments(fn.name, specs, call.args, expr.loc, reporter());
     if (!bound) return Operand::error();
 
     std::vector<Operand> args;
     for (const ast::Argument* arg : *bound)
-        args.push_back(lowerExpr(*arg->value));
+        args.push_back(arg ? lowerExpr(*arg->value) : Operand::error());
 
     ctx_.inlinedFns.insert(&fn);
-    CallFrame frame(stack, &fn);
+    CallFrame frame(stack, key);
+    FrameScope note(reporter(), {expr.loc, "in call to '" + fn.name + "' from " + owner()});
     Scope calleeScope;
-    BodyLowerer callee(ctx_, calleeScope, &fn);
+    BodyLowerer callee(ctx_, calleeScope, home, BodyKind::Function, "function '" + fn.name + "'");
     for (size_t i = 0; i < fn.params.size(); ++i) {
         const ast::Param& param = fn.params[i];
-        Operand arg = args[i];
+        SourceLoc at = (*bound)[i] ? (*bound)[i]->loc : param.loc;
+        // A default is evaluated in the function's own names, after the earlier parameters.
+        Operand arg = (*bound)[i] ? args[i] : callee.lowerExpr(*param.defaultValue);
         if (arg.kind == Operand::Kind::Tuple) {
-            reporter().error((*bound)[i]->loc,
-                             "a tuple of values cannot be passed to '" + fn.name + "'");
+            reporter().error(at, "a tuple of values cannot be passed to '" + fn.name + "'");
             arg = Operand::error();
         }
         if (param.type) {
-            auto type = evaluator().evalType(*param.type);
-            arg = type ? coerceToDeclared(*this, arg, *type, (*bound)[i]->loc,
+            auto type = callee.evaluator().evalType(*param.type);
+            arg = type ? coerceToDeclared(*this, arg, *type, at,
                                           "parameter '" + param.name + "' of '" + fn.name + "'")
                        : Operand::error();
         }
@@ -77,35 +90,49 @@ Operand BodyLowerer::inlineCall(const ast::Expr& expr, const ast::CallExpr& call
                            LocalBinding{LocalBinding::Kind::Param, param.loc, arg});
     }
 
-    std::optional<Operand> result;
-    SourceLoc returnLoc = fn.loc;
-    for (size_t i = 0; i < fn.body.size(); ++i) {
-        const ast::Stmt& stmt = fn.body[i];
-        if (const auto* let = std::get_if<ast::LetStmt>(&stmt.node)) {
-            callee.lowerLet(*let, stmt.loc);
-        } else if (const auto* assign = std::get_if<ast::AssignStmt>(&stmt.node)) {
-            callee.lowerAssign(*assign, stmt.loc);
-        } else {
-            const auto& ret = std::get<ast::ReturnStmt>(stmt.node);
-            if (i + 1 != fn.body.size())
-                reporter().error(stmt.loc, "'return' must be the last statement of function '" +
-                                               fn.name + "'");
-            result = ret.value ? callee.lowerExpr(*ret.value) : Operand::error();
-            returnLoc = stmt.loc;
-            break;
-        }
-    }
-    if (!result) {
+    const ast::Stmt* returnStmt = callee.lowerBlock(fn.body, true);
+    if (!returnStmt) {
         reporter().error(fn.loc, "function '" + fn.name + "' does not return a value");
         return Operand::error();
     }
-    if (fn.returnType && !result->isError()) {
-        auto type = evaluator().evalType(*fn.returnType);
-        if (!type) return Operand::error();
-        return coerceToDeclared(callee, *result, *type, returnLoc,
-                                "the result of '" + fn.name + "'");
+    const auto* ret = &std::get<ast::ReturnStmt>(returnStmt->node);
+    std::vector<Operand> results;
+    for (const ast::ExprPtr& value : ret->values)
+        results.push_back(value ? callee.lowerExpr(*value) : Operand::error());
+    SourceLoc returnLoc = returnStmt->loc;
+    auto resultLoc = [&](size_t i) {
+        return results.size() == 1 || !ret->values[i] ? returnLoc : ret->values[i]->loc;
+    };
+    if (fn.resultsDeclared && results.size() != fn.results.size()) {
+        reporter().error(returnLoc, "function '" + fn.name + "' is declared with " +
+                                        std::to_string(fn.results.size()) + " result" +
+                                        (fn.results.size() == 1 ? "" : "s") + " but returns " +
+                                        std::to_string(results.size()));
+        return Operand::error();
     }
-    return *result;
+    bool failed = false;
+    for (size_t i = 0; i < results.size(); ++i) {
+        if (results[i].isError()) failed = true;
+        if (!fn.resultsDeclared || !fn.results[i].type || results[i].isError()) continue;
+        auto type = callee.evaluator().evalType(*fn.results[i].type);
+        results[i] = type ? coerceToDeclared(callee, results[i], *type, resultLoc(i),
+                                             resultName(fn, i))
+                          : Operand::error();
+        failed = failed || results[i].isError();
+    }
+    if (results.size() == 1) return results[0];
+    if (failed) return Operand::error();
+    std::vector<ir::Value*> values;
+    for (size_t i = 0; i < results.size(); ++i) {
+        if (!results[i].isTensor()) {
+            reporter().error(resultLoc(i),
+                             "each of several results must be a tensor, got " +
+                                 std::string(results[i].isNumber() ? "a number" : "a tuple"));
+            return Operand::error();
+        }
+        values.push_back(results[i].value);
+    }
+    return Operand::tuple(std::move(values));
 }
 
 namespace {
@@ -116,27 +143,44 @@ class NameChecker {
         : globals_(globals), reporter_(reporter) {}
 
     void check(const ast::FnDecl& fn) {
-        for (const ast::Param& param : fn.params)
+        for (const ast::Param& param : fn.params) {
+            visit(param.defaultValue.get());
             locals_.insert(param.name);
-        for (const ast::Stmt& stmt : fn.body) {
+        }
+        statements(fn.body);
+    }
+
+  private:
+    void statements(const std::vector<ast::Stmt>& body) {
+        for (const ast::Stmt& stmt : body) {
             if (const auto* let = std::get_if<ast::LetStmt>(&stmt.node)) {
                 visit(let->value.get());
                 for (const ast::Binding& name : let->names)
                     locals_.insert(name.name);
             } else if (const auto* assign = std::get_if<ast::AssignStmt>(&stmt.node)) {
                 visit(assign->value.get());
-            } else {
-                visit(std::get<ast::ReturnStmt>(stmt.node).value.get());
+            } else if (const auto* ret = std::get_if<ast::ReturnStmt>(&stmt.node)) {
+                for (const ast::ExprPtr& value : ret->values)
+                    visit(value.get());
+            } else if (const auto* loop = std::get_if<ast::ForStmt>(&stmt.node)) {
+                visit(loop->range.start.get());
+                visit(loop->range.stop.get());
+                locals_.insert(loop->var.name);
+                statements(loop->body);
+            } else if (const auto* check = std::get_if<ast::AssertStmt>(&stmt.node)) {
+                visit(check->cond.get());
             }
         }
     }
 
-  private:
+    bool known(const std::string& name) const {
+        return locals_.count(name) || globals_.defines(name) || languageDType(name);
+    }
+
     void visit(const ast::Expr* expr) {
         if (!expr) return;
         if (const auto* ref = expr->as<ast::NameRef>()) {
-            if (!locals_.count(ref->name) && !globals_.defines(ref->name) &&
-                !languageDType(ref->name))
+            if (!known(ref->name))
                 reporter_.error(expr->loc, "use of undeclared name '" + ref->name + "'");
         } else if (const auto* unary = expr->as<ast::UnaryExpr>()) {
             visit(unary->operand.get());
@@ -144,8 +188,15 @@ class NameChecker {
             visit(binary->lhs.get());
             visit(binary->rhs.get());
         } else if (const auto* call = expr->as<ast::CallExpr>()) {
-            if (!globals_.fns.count(call->callee) && !isBuiltinName(call->callee))
+            bool callable = !call->module.empty() ? globals_.modules.count(call->module) != 0
+                                                  : globals_.fns.count(call->callee) ||
+                                                        globals_.kernels.count(call->callee) ||
+                                                        globals_.arrays.count(call->callee) ||
+                                                        isBuiltinName(call->callee);
+            if (!callable)
                 reporter_.error(expr->loc, "call to undeclared function '" + call->callee + "'");
+            for (const ast::ExprPtr& index : call->element)
+                visit(index.get());
             for (const ast::Argument& arg : call->args)
                 visit(arg.value.get());
         } else if (const auto* index = expr->as<ast::IndexExpr>()) {
@@ -167,8 +218,8 @@ class NameChecker {
 };
 } // namespace
 
-void checkUnusedFunction(const ast::FnDecl& fn, const Globals& globals, Reporter& reporter) {
-    NameChecker(globals, reporter).check(fn);
+void checkUnusedFunction(const ast::FnDecl& fn, const Module& module, Reporter& reporter) {
+    NameChecker(module.globals, reporter).check(fn);
 }
 
 } // namespace anec::frontend

@@ -2,78 +2,153 @@
 // merge itself is ir::fuseKernels; the checks here give its failures source locations.
 #include <map>
 
+#include "frontend/declarations.hpp"
 #include "frontend/dynamic_weights.hpp"
 #include "frontend/lowering.hpp"
 #include "ir/fuse_kernels.hpp"
+#include "support/suggest.hpp"
 
 namespace anec::frontend {
 
 namespace {
 // An input or output of a listed kernel.
 struct Port {
-    const ast::KernelDecl* kernel = nullptr;
+    const KernelEntry* kernel = nullptr;
     const ast::Param* param = nullptr;
     std::optional<ir::TensorType> type; // none when the declared type is invalid (reported)
 };
 
 class FusionChecker {
   public:
-    FusionChecker(const ast::FuseDecl& decl, Globals& globals, ConstEvaluator& evaluator,
-                  Reporter& reporter)
-        : decl_(decl), globals_(globals), evaluator_(evaluator), reporter_(reporter) {}
+    FusionChecker(const FuseEntry& entry, Module& main, Reporter& reporter)
+        : decl_(*entry.decl), entry_(entry), globals_(main.globals), evaluator_(*main.evaluator),
+          reporter_(reporter) {
+        bindLoopVars(scope_, entry.env);
+    }
 
     // The listed kernels, in order; empty when the declaration has errors.
-    std::vector<const ast::KernelDecl*> check() {
-        size_t errorsBefore = reporter_.engine().errorCount();
-        std::vector<const ast::KernelDecl*> kernels = resolveKernels();
-        if (reporter_.engine().errorCount() != errorsBefore) return {};
-        for (const ast::KernelDecl* kernel : kernels)
+    std::vector<const KernelEntry*> check() {
+        size_t errorsBefore = reporter_.errorCount();
+        LoopFrames frames(reporter_, entry_.env);
+        std::vector<const KernelEntry*> kernels = resolveKernels();
+        if (reporter_.errorCount() != errorsBefore) return {};
+        for (const KernelEntry* kernel : kernels)
             connect(*kernel);
-        if (reporter_.engine().errorCount() != errorsBefore) return {};
+        checkKept();
+        if (reporter_.errorCount() != errorsBefore) return {};
         return kernels;
     }
 
+    std::set<std::string> kept() const {
+        std::set<std::string> names;
+        for (const ast::Binding& name : decl_.kept)
+            names.insert(name.name);
+        return names;
+    }
+
   private:
-    std::vector<const ast::KernelDecl*> resolveKernels() {
-        if (decl_.kernels.size() < 2)
-            reporter_.error(decl_.loc, "fuse '" + decl_.name +
+    std::vector<const KernelEntry*> resolveKernels() {
+        size_t errorsBefore = reporter_.errorCount();
+        std::vector<Listed> listed = expandItems();
+        if (listed.size() < 2 && reporter_.errorCount() == errorsBefore)
+            reporter_.error(decl_.loc, "fuse '" + entry_.name +
                                            "' needs at least two kernels, e.g. 'fuse up, down as " +
-                                           decl_.name + "'");
-        std::vector<const ast::KernelDecl*> kernels;
-        std::map<std::string, SourceLoc> listed;
-        for (const ast::Binding& name : decl_.kernels) {
-            auto [first, isNew] = listed.emplace(name.name, name.loc);
+                                           entry_.name + "'");
+        std::vector<const KernelEntry*> kernels;
+        std::map<std::string, SourceLoc> seen;
+        for (const Listed& item : listed) {
+            auto [first, isNew] = seen.emplace(item.entryName, item.loc);
             if (!isNew) {
-                if (reporter_.error(name.loc, "kernel '" + name.name +
-                                                  "' is listed twice in fuse '" + decl_.name + "'"))
+                if (reporter_.error(item.loc, "kernel '" + item.shown +
+                                                  "' is listed twice in fuse '" + entry_.name + "'"))
                     reporter_.note(first->second, "first listed here");
                 continue;
             }
-            auto kernel = globals_.kernels.find(name.name);
-            if (kernel != globals_.kernels.end()) {
-                kernels.push_back(kernel->second);
-            } else if (globals_.fusions.count(name.name)) {
-                reporter_.error(name.loc, "'" + name.name +
-                                              "' is a fused kernel; list the kernels it fuses "
-                                              "instead");
-            } else if (globals_.defines(name.name)) {
-                reporter_.error(name.loc, "'" + name.name + "' is not a kernel");
-            } else {
-                reporter_.error(name.loc, "unknown kernel '" + name.name + "'");
-            }
+            kernels.push_back(&globals_.kernels.at(item.entryName));
         }
         return kernels;
     }
 
-    std::optional<ir::TensorType> typeOf(const ast::Param& param) {
-        return param.type ? evaluator_.evalType(*param.type) : std::nullopt;
+    struct Listed {
+        std::string entryName, shown;
+        SourceLoc loc;
+    };
+
+    // `up`, `attn[l]`, `attn[0..L]` -> kernel entries (reported when unknown).
+    std::vector<Listed> expandItems() {
+        std::vector<Listed> listed;
+        for (const ast::FuseItem& item : decl_.kernels) {
+            const std::string& name = item.kernel.name;
+            if (!item.first) {
+                if (globals_.kernels.count(name))
+                    listed.push_back({name, name, item.kernel.loc});
+                else
+                    reportNotAKernel(item.kernel);
+                continue;
+            }
+            auto array = globals_.arrays.find(name);
+            if (array == globals_.arrays.end() || array->second.kind != ArrayEntry::Kind::Kernel) {
+                reportNotAKernel(item.kernel);
+                continue;
+            }
+            auto first = evaluator_.evalInt(*item.first, &scope_);
+            auto last = item.last ? evaluator_.evalInt(*item.last, &scope_) : first;
+            if (!first || !last) continue;
+            int64_t end = item.last ? *last : *first + 1;
+            for (int64_t i = *first; i < end; ++i) {
+                auto element = array->second.elements.find({i});
+                if (element == array->second.elements.end()) {
+                    reporter_.error(item.kernel.loc, "kernel array '" + name + "' has no element " +
+                                                         elementName(name, {i}));
+                    break;
+                }
+                listed.push_back({element->second, elementName(name, {i}), item.kernel.loc});
+            }
+        }
+        return listed;
     }
 
-    void connect(const ast::KernelDecl& kernel) {
-        for (const ast::Param& input : kernel.inputs)
-            connectInput(Port{&kernel, &input, typeOf(input)});
-        for (const ast::Param& output : kernel.outputs)
-            addOutput(Port{&kernel, &output, typeOf(output)});
+    void reportNotAKernel(const ast::Binding& name) {
+        if (globals_.fusions.count(name.name))
+            reporter_.error(name.loc, "'" + name.name +
+                                          "' is a fused kernel; list the kernels it fuses instead");
+        else if (globals_.arrays.count(name.name))
+            reporter_.error(name.loc, "'" + name.name +
+                                          "' is an array; list elements, as in '" + name.name +
+                                          "[0]' or '" + name.name + "[0..4]'");
+        else if (globals_.defines(name.name))
+            reporter_.error(name.loc, "'" + name.name + "' is not a kernel");
+        else {
+            std::vector<std::string> kernels;
+            for (const auto& [kernelName, entry] : globals_.kernels)
+                kernels.push_back(kernelName);
+            reporter_.error(name.loc, "unknown kernel '" + name.name + "'" +
+                                          didYouMean(name.name, kernels));
+        }
+    }
+
+    std::optional<ir::TensorType> typeOf(const KernelEntry& kernel, const ast::Param& param) {
+        Scope scope;
+        bindLoopVars(scope, kernel.env);
+        return portType(param, evaluator_, &scope);
+    }
+
+    void connect(const KernelEntry& kernel) {
+        for (const ast::Param& input : kernel.decl->inputs)
+            connectInput(Port{&kernel, &input, typeOf(kernel, input)});
+        for (const ast::Param& output : kernel.decl->outputs)
+            addOutput(Port{&kernel, &output, typeOf(kernel, output)});
+    }
+
+    void checkKept() {
+        for (const ast::Binding& name : decl_.kept) {
+            if (outputs_.count(name.name)) continue;
+            std::vector<std::string> outputs;
+            for (const auto& [outputName, port] : outputs_)
+                outputs.push_back(outputName);
+            reporter_.error(name.loc, "'" + name.name + "' is not an output of a kernel in fuse '" +
+                                          entry_.name + "'" + didYouMean(name.name, outputs));
+        }
     }
 
     void connectInput(const Port& input) {
@@ -101,7 +176,7 @@ class FusionChecker {
             if (reporter_.error(output.param->loc,
                                 "output '" + name + "' of kernel '" + output.kernel->name +
                                     "' clashes with output '" + name + "' of kernel '" +
-                                    other->second.kernel->name + "' in fuse '" + decl_.name + "'"))
+                                    other->second.kernel->name + "' in fuse '" + entry_.name + "'"))
                 reporter_.note(other->second.param->loc, "the other output is declared here");
             return;
         }
@@ -110,7 +185,7 @@ class FusionChecker {
                                 "output '" + name + "' of kernel '" + output.kernel->name +
                                     "' has the name of input '" + name + "' of kernel '" +
                                     input->second.kernel->name + "', which runs earlier in fuse '" +
-                                    decl_.name + "' (kernels run in the listed order)"))
+                                    entry_.name + "' (kernels run in the listed order)"))
                 reporter_.note(input->second.param->loc, "the input is declared here");
             return;
         }
@@ -125,36 +200,34 @@ class FusionChecker {
         if (reporter_.error(input.param->loc,
                             "input '" + input.param->name + "' of kernel '" + input.kernel->name +
                                 "' is " + input.type->str() + " but " + relation + ", which is " +
-                                other.type->str() + " (in fuse '" + decl_.name + "')"))
+                                other.type->str() + " (in fuse '" + entry_.name + "')"))
             reporter_.note(other.param->loc, "declared " + other.type->str() + " here");
     }
 
     const ast::FuseDecl& decl_;
+    const FuseEntry& entry_;
     Globals& globals_;
     ConstEvaluator& evaluator_;
     Reporter& reporter_;
+    Scope scope_;
     std::map<std::string, Port> outputs_; // outputs of the kernels so far
     std::map<std::string, Port> inputs_;  // inputs of the fused kernel so far
 };
 } // namespace
 
-void lowerFusions(const ast::Program& program, Globals& globals, ConstEvaluator& evaluator,
-                  Reporter& reporter, ir::Module& module, bool kernelsValid) {
-    for (const ast::Decl& decl : program.decls) {
-        const auto* fuse = std::get_if<ast::FuseDecl>(&decl);
-        if (!fuse) continue;
-        auto registered = globals.fusions.find(fuse->name);
-        if (registered == globals.fusions.end() || registered->second != fuse) continue;
-        std::vector<const ast::KernelDecl*> kernels =
-            FusionChecker(*fuse, globals, evaluator, reporter).check();
+void lowerFusions(Module& main, Reporter& reporter, ir::Module& module, bool kernelsValid) {
+    for (const std::string& name : main.globals.fuseOrder) {
+        const FuseEntry& entry = main.globals.fusions.at(name);
+        FusionChecker checker(entry, main, reporter);
+        std::vector<const KernelEntry*> kernels = checker.check();
         // Kernels with errors may be incomplete in the IR; their errors are reported already.
         if (kernels.empty() || !kernelsValid) continue;
         std::vector<const ir::Kernel*> bodies;
-        for (const ast::KernelDecl* kernel : kernels)
+        for (const KernelEntry* kernel : kernels)
             bodies.push_back(module.findKernel(kernel->name));
-        auto fused = ir::fuseKernels(bodies, fuse->name, fuse->loc);
+        auto fused = ir::fuseKernels(bodies, entry.name, entry.decl->loc, checker.kept());
         if (!fused) {
-            reporter.error(fuse->loc, "cannot fuse into '" + fuse->name + "': " + fused.error());
+            reporter.error(entry.decl->loc, "cannot fuse into '" + entry.name + "': " + fused.error());
             continue;
         }
         mergeDynamicWeights(**fused, bodies);

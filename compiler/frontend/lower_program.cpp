@@ -4,6 +4,7 @@
 
 #include "frontend/frontend.hpp"
 #include "frontend/lowering.hpp"
+#include "frontend/modules.hpp"
 #include "frontend/weights.hpp"
 #include "ir/verifier.hpp"
 
@@ -16,72 +17,60 @@ std::string directoryOf(const DiagnosticEngine& diagnostics, uint32_t file) {
     return path.has_parent_path() ? path.parent_path().string() : std::string(".");
 }
 
-// Evaluates every const in source order so that errors in unused ones are reported too.
-void evaluateConsts(const ast::Program& program, Globals& globals, ConstEvaluator& evaluator) {
-    for (const ast::Decl& decl : program.decls) {
-        const auto* constDecl = std::get_if<ast::ConstDecl>(&decl);
-        if (!constDecl) continue;
-        auto it = globals.consts.find(constDecl->name);
-        if (it != globals.consts.end() && it->second.decl == constDecl)
-            evaluator.constValue(constDecl->name);
-    }
-}
-
-std::unique_ptr<ir::Module> lower(const ast::Program& program, DiagnosticEngine& diagnostics,
-                                  const Options& options) {
-    size_t errorsBefore = diagnostics.errorCount();
-    Reporter reporter(diagnostics);
-    Globals globals;
-    ConstEvaluator evaluator(globals, reporter);
-    collectGlobals(program, options, globals, reporter);
-    evaluateConsts(program, globals, evaluator);
-    loadWeights(globals, evaluator, reporter, directoryOf(diagnostics, program.file));
+std::unique_ptr<ir::Module> lower(const ast::Program& program, SourceManager* sources,
+                                  DiagnosticEngine& diagnostics, const Options& options,
+                                  Reporter& reporter) {
+    size_t engineErrorsBefore = diagnostics.errorCount();
+    ModuleAnalyzer analyzer(sources, diagnostics, reporter);
+    Module& main = analyzer.analyzeMain(program, options);
+    loadWeights(main, reporter, directoryOf(diagnostics, program.file));
 
     auto module = std::make_unique<ir::Module>();
     std::set<const ast::FnDecl*> inlinedFns;
-    for (const ast::Decl& decl : program.decls) {
-        const auto* kernel = std::get_if<ast::KernelDecl>(&decl);
-        if (!kernel) continue;
-        auto it = globals.kernels.find(kernel->name);
-        if (it == globals.kernels.end() || it->second != kernel) continue; // a redefinition
-        module->kernels.push_back(lowerKernel(*kernel, globals, evaluator, reporter, inlinedFns));
+    for (const std::string& name : main.globals.kernelOrder) {
+        const KernelEntry& entry = main.globals.kernels.at(name);
+        module->kernels.push_back(lowerKernel(entry, main, reporter, inlinedFns));
         // An AST with holes (never produced by the parser) can fail silently; never return a
         // kernel with missing outputs as if it were fine.
-        if (diagnostics.errorCount() == errorsBefore &&
-            module->kernels.back()->outputs.size() != kernel->outputs.size())
-            reporter.error(kernel->loc, "kernel '" + kernel->name +
-                                            "' could not be lowered (incomplete syntax tree)");
+        if (reporter.errorCount() == 0 &&
+            module->kernels.back()->outputs.size() != entry.decl->outputs.size())
+            reporter.error(entry.decl->loc, "kernel '" + entry.name +
+                                                "' could not be lowered (incomplete syntax tree)");
     }
-    lowerFusions(program, globals, evaluator, reporter, *module,
-                 diagnostics.errorCount() == errorsBefore);
-    for (const ast::Decl& decl : program.decls)
-        if (const auto* fn = std::get_if<ast::FnDecl>(&decl); fn && !inlinedFns.count(fn))
-            checkUnusedFunction(*fn, globals, reporter);
+    lowerFusions(main, reporter, *module, reporter.errorCount() == 0);
+    for (const Module* each : analyzer.modules())
+        for (const ast::Decl& decl : each->program->decls)
+            if (const auto* fn = decl.as<ast::FnDecl>(); fn && !inlinedFns.count(fn))
+                checkUnusedFunction(*fn, *each, reporter);
 
-    if (diagnostics.errorCount() != errorsBefore) return nullptr;
+    reporter.flush();
+    if (reporter.errorCount() != 0 || diagnostics.errorCount() != engineErrorsBefore)
+        return nullptr;
     if (!ir::verifyModule(*module, diagnostics)) return nullptr;
     return module;
 }
 } // namespace
 
-std::unique_ptr<ir::Module> lowerProgram(const ast::Program& program, DiagnosticEngine& diagnostics,
-                                         const Options& options) {
+std::unique_ptr<ir::Module> lowerProgram(const ast::Program& program, SourceManager* sources,
+                                         DiagnosticEngine& diagnostics, const Options& options) {
     // Nothing the user writes may escape as an exception; an escape is a compiler bug, reported
     // as such rather than crashing.
+    Reporter reporter(diagnostics);
     try {
-        return lower(program, diagnostics, options);
+        return lower(program, sources, diagnostics, options, reporter);
     } catch (const std::exception& e) {
+        reporter.flush();
         diagnostics.error(SourceLoc{program.file, 0, 0},
                           std::string("internal compiler error: ") + e.what());
     }
     return nullptr;
 }
 
-std::unique_ptr<ir::Module> compileAne(uint32_t file, DiagnosticEngine& diagnostics,
-                                       const Options& options) {
+std::unique_ptr<ir::Module> compileAne(uint32_t file, SourceManager& sources,
+                                       DiagnosticEngine& diagnostics, const Options& options) {
     auto program = parseAne(file, diagnostics);
     if (!program) return nullptr;
-    return lowerProgram(*program, diagnostics, options);
+    return lowerProgram(*program, &sources, diagnostics, options);
 }
 
 } // namespace anec::frontend

@@ -126,6 +126,11 @@ class SubscriptResolver {
 
 Operand BodyLowerer::lowerSubscript(const ast::Expr& expr, const ast::IndexExpr& index) {
     if (!index.base) return Operand::error();
+    if (auto element = lowerArrayElement(expr, index)) return *element;
+    if (const auto* member = index.base->as<ast::MemberExpr>(); member && member->member == "shape") {
+        auto dim = evaluator().evalInt(expr, &scope_);
+        return dim ? Operand::numberOf(static_cast<double>(*dim), true) : Operand::error();
+    }
     ir::Value* base = lowerTensor(*index.base);
     if (!base) return Operand::error();
     auto dims = SubscriptResolver(*this, base->type).resolve(expr, index.items);

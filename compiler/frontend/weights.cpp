@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "frontend/arguments.hpp"
+#include "frontend/declarations.hpp"
 #include "support/fp16.hpp"
 #include "support/npy.hpp"
 
@@ -62,8 +63,14 @@ class WeightLoader {
     WeightLoader(ConstEvaluator& evaluator, Reporter& reporter, const std::string& baseDir)
         : evaluator_(evaluator), reporter_(reporter), baseDir_(baseDir) {}
 
-    std::shared_ptr<const ir::ConstData> load(const ast::WeightDecl& decl) {
-        auto type = evaluator_.evalType(decl.type);
+    std::shared_ptr<const ir::ConstData> load(const WeightEntry& entry) {
+        const ast::WeightDecl& decl = *entry.decl;
+        Scope scope;
+        bindLoopVars(scope, entry.env);
+        scope_ = &scope;
+        name_ = entry.name;
+        LoopFrames frames(reporter_, entry.env);
+        auto type = evaluator_.evalType(decl.type, scope_);
         if (!decl.source) return initialZeros(decl, type);
         const auto* call = decl.source->as<ast::CallExpr>();
         if (!call) {
@@ -76,7 +83,7 @@ class WeightLoader {
         if (!fitsInMemory(decl, *type)) return nullptr;
         std::optional<ir::ConstData> data = loadSource(decl, *type, *call, decl.source->loc);
         if (!data) return nullptr;
-        data->blobName = decl.name;
+        data->blobName = name_;
         return std::make_shared<const ir::ConstData>(std::move(*data));
     }
 
@@ -84,7 +91,7 @@ class WeightLoader {
     bool fitsInMemory(const ast::WeightDecl& decl, const ir::TensorType& type) {
         if (type.byteSize() <= kMaxWeightBytes) return true;
         reporter_.error(decl.type.loc,
-                        "weight '" + decl.name + "' of type " + type.str() + " is too large");
+                        "weight '" + name_ + "' of type " + type.str() + " is too large");
         return false;
     }
 
@@ -92,7 +99,7 @@ class WeightLoader {
     std::shared_ptr<const ir::ConstData> initialZeros(const ast::WeightDecl& decl,
                                                       const std::optional<ir::TensorType>& type) {
         if (!decl.dynamic) {
-            reporter_.error(decl.loc, "weight '" + decl.name +
+            reporter_.error(decl.loc, "weight '" + name_ +
                                           "' needs a source: = random(seed, scale), npy(\"file\"), "
                                           "zeros() or ones() (only a dynamic weight may omit it)");
             return nullptr;
@@ -100,7 +107,7 @@ class WeightLoader {
         if (!type) return nullptr;
         if (!fitsInMemory(decl, *type)) return nullptr;
         ir::ConstData data = fillConstData(*type, [](size_t) { return 0.0; });
-        data.blobName = decl.name;
+        data.blobName = name_;
         return std::make_shared<const ir::ConstData>(std::move(data));
     }
 
@@ -122,8 +129,8 @@ class WeightLoader {
                                             const ast::CallExpr& call, SourceLoc loc) {
         auto args = bindArguments("random", {{"seed"}, {"scale"}}, call.args, loc, reporter_);
         if (!args) return std::nullopt;
-        auto seed = evaluator_.evalInt(*argValue(*args, 0));
-        auto scale = evaluator_.evalReal(*argValue(*args, 1));
+        auto seed = evaluator_.evalInt(*argValue(*args, 0), scope_);
+        auto scale = evaluator_.evalReal(*argValue(*args, 1), scope_);
         if (!seed || !scale) return std::nullopt;
         if (*seed < 0) {
             reporter_.error(argValue(*args, 0)->loc,
@@ -131,14 +138,14 @@ class WeightLoader {
             return std::nullopt;
         }
         if (!ir::isFloat(type.dtype)) {
-            reporter_.error(decl.type.loc, "random weights must be fp16 or fp32, '" + decl.name +
+            reporter_.error(decl.type.loc, "random weights must be fp16 or fp32, '" + name_ +
                                                "' is " + type.str());
             return std::nullopt;
         }
         return randomConstData(type, static_cast<uint64_t>(*seed), *scale);
     }
 
-    std::optional<ir::ConstData> loadNpy(const ast::WeightDecl& decl, const ir::TensorType& type,
+    std::optional<ir::ConstData> loadNpy(const ast::WeightDecl&, const ir::TensorType& type,
                                          const ast::CallExpr& call, SourceLoc loc) {
         auto args = bindArguments("npy", {{"path"}}, call.args, loc, reporter_);
         if (!args) return std::nullopt;
@@ -148,23 +155,25 @@ class WeightLoader {
             reporter_.error(pathExpr.loc, "npy expects a file name string");
             return std::nullopt;
         }
-        std::filesystem::path file(path->value);
+        auto formatted = evaluator_.formatString(path->value, pathExpr.loc, scope_);
+        if (!formatted) return std::nullopt;
+        const std::string& shown = *formatted;
+        std::filesystem::path file(shown);
         if (file.is_relative()) file = std::filesystem::path(baseDir_) / file;
         std::error_code ec;
         if (!std::filesystem::is_regular_file(file, ec)) {
-            reporter_.error(pathExpr.loc, "cannot open weight file '" + path->value + "'");
+            reporter_.error(pathExpr.loc, "cannot open weight file '" + shown + "'");
             return std::nullopt;
         }
         auto array = npy::read(file.string());
         if (!array) {
-            reporter_.error(pathExpr.loc, "weight file '" + path->value +
+            reporter_.error(pathExpr.loc, "weight file '" + shown +
                                               "' is not a valid .npy file: " + array.error());
             return std::nullopt;
         }
         if (!compatible(*array, type)) {
-            reporter_.error(pathExpr.loc, "weight '" + decl.name + "' is declared " + type.str() +
-                                              " but " + path->value + " holds " +
-                                              array->typeString());
+            reporter_.error(pathExpr.loc, "weight '" + name_ + "' is declared " + type.str() +
+                                              " but " + shown + " holds " + array->typeString());
             return std::nullopt;
         }
         const npy::Array& values = *array;
@@ -184,6 +193,8 @@ class WeightLoader {
     ConstEvaluator& evaluator_;
     Reporter& reporter_;
     std::string baseDir_;
+    const Scope* scope_ = nullptr; // the loop variables of the weight being loaded
+    std::string name_;             // its entry name ("Wq_3")
 };
 } // namespace
 
@@ -205,19 +216,12 @@ ir::ConstData randomConstData(const ir::TensorType& type, uint64_t seed, double 
     return fillConstData(type, [&](size_t) { return uniformSigned(generator.next(), scale); });
 }
 
-void loadWeights(Globals& globals, ConstEvaluator& evaluator, Reporter& reporter,
-                 const std::string& baseDir) {
-    WeightLoader loader(evaluator, reporter, baseDir);
-    std::vector<WeightEntry*> inSourceOrder;
-    for (auto& [name, entry] : globals.weights)
-        inSourceOrder.push_back(&entry);
-    std::sort(inSourceOrder.begin(), inSourceOrder.end(),
-              [](const WeightEntry* a, const WeightEntry* b) {
-                  return std::pair(a->decl->loc.line, a->decl->loc.column) <
-                         std::pair(b->decl->loc.line, b->decl->loc.column);
-              });
-    for (WeightEntry* entry : inSourceOrder)
-        entry->data = loader.load(*entry->decl);
+void loadWeights(Module& main, Reporter& reporter, const std::string& baseDir) {
+    WeightLoader loader(*main.evaluator, reporter, baseDir);
+    for (const std::string& name : main.globals.weightOrder) {
+        WeightEntry& entry = main.globals.weights.at(name);
+        entry.data = loader.load(entry);
+    }
 }
 
 } // namespace anec::frontend

@@ -26,8 +26,8 @@ double uniformSigned(uint64_t z, double scale);
 // Row-major random values of `type` (fp16 / fp32 / fp64), each rounded to nearest even.
 ir::ConstData randomConstData(const ir::TensorType& type, uint64_t seed, double scale);
 
-// Loads the weights of every declaration in `globals`; `baseDir` resolves relative npy paths.
-void loadWeights(Globals& globals, ConstEvaluator& evaluator, Reporter& reporter,
-                 const std::string& baseDir);
+// Loads every weight of the program (one entry per element of a weight array); `baseDir`
+// resolves relative npy paths.
+void loadWeights(Module& main, Reporter& reporter, const std::string& baseDir);
 
 } // namespace anec::frontend

@@ -51,9 +51,9 @@ class Fuser {
         return *copied;
     }
 
-    std::unique_ptr<Kernel> finish() {
+    std::unique_ptr<Kernel> finish(const std::set<std::string>& keep) {
         for (const std::string& name : order_)
-            if (!consumed_.count(name))
+            if (!consumed_.count(name) || keep.count(name))
                 fused_->outputs.push_back({name, produced_[name].value, produced_[name].loc});
         return std::move(fused_);
     }
@@ -88,7 +88,8 @@ class Fuser {
 } // namespace
 
 Expected<std::unique_ptr<Kernel>> fuseKernels(const std::vector<const Kernel*>& kernels,
-                                              const std::string& name, SourceLoc loc) {
+                                              const std::string& name, SourceLoc loc,
+                                              const std::set<std::string>& keep) {
     if (kernels.size() < 2) return fail("fusing needs at least two kernels");
     Fuser fuser(name, loc);
     std::set<const Kernel*> seen;
@@ -99,7 +100,7 @@ Expected<std::unique_ptr<Kernel>> fuseKernels(const std::vector<const Kernel*>& 
         auto added = fuser.add(*kernel);
         if (!added) return fail(added.error());
     }
-    return fuser.finish();
+    return fuser.finish(keep);
 }
 
 } // namespace anec::ir

@@ -127,8 +127,4 @@ TEST_CASE("diag: scaled_dot_product_attention arguments", "[diag][attention]") {
     expectErrors(std::string(kAttentionHead) +
                      "    y = scaled_dot_product_attention(q, kv, kv, mask = 1)\n}\n",
                  {"2:56: error: expected a tensor, got the number 1"});
-    expectErrors("kernel scaled_dot_product_attention(x: fp16[4]) -> (y: fp16[4]) {\n"
-                 "    y = x\n}\n",
-                 {"1:8: error: 'scaled_dot_product_attention' is already defined as a builtin "
-                  "function"});
 }

@@ -138,8 +138,6 @@ TEST_CASE("fuse diag: the fused name collides with another declaration", "[fuse]
     expectDiagnostics(
         std::string(kKernels) + "fuse up, down as other\n",
         {"7:18: error: 'other' is already defined", "6:8: note: previous definition is here"});
-    expectDiagnostics(std::string(kKernels) + "fuse up, down as relu\n",
-                      {"7:18: error: 'relu' is already defined as a builtin function"});
 }
 
 TEST_CASE("fuse diag: fewer than two kernels", "[fuse][diag]") {

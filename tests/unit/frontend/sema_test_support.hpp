@@ -15,7 +15,7 @@ class AneCompile {
     explicit AneCompile(const std::string& text, frontend::Options options = {},
                         std::string path = "test.ane") {
         file = sources.addFile(std::move(path), text);
-        module = frontend::compileAne(file, diagnostics, options);
+        module = frontend::compileAne(file, sources, diagnostics, options);
     }
     AneCompile(const AneCompile&) = delete;
 

@@ -387,11 +387,11 @@ TEST_CASE("a hand-built syntax tree with holes is reported, never crashes", "[se
     uint32_t file = sources.addFile("holes.ane", "");
     anec::ast::Program program;
     program.file = file;
-    program.decls.push_back(anec::ast::ConstDecl{"C", {file, 1, 1}, nullptr});
+    program.decls.push_back({anec::ast::ConstDecl{"C", {file, 1, 1}, nullptr}});
     anec::ast::WeightDecl weight;
     weight.name = "W";
     weight.type.dtype = "fp16";
-    program.decls.push_back(std::move(weight));
+    program.decls.push_back({std::move(weight)});
     anec::ast::KernelDecl kernel;
     kernel.name = "k";
     kernel.loc = {file, 3, 8};
@@ -399,14 +399,14 @@ TEST_CASE("a hand-built syntax tree with holes is reported, never crashes", "[se
     type.dtype = "fp16";
     type.hasShape = true;
     type.dims.push_back(nullptr);
-    kernel.inputs.push_back({"x", {file, 3, 10}, std::move(type)});
+    kernel.inputs.push_back({"x", {file, 3, 10}, std::move(type), nullptr});
     anec::ast::TypeExpr outType;
     outType.dtype = "fp16";
-    kernel.outputs.push_back({"y", {file, 3, 20}, std::move(outType)});
+    kernel.outputs.push_back({"y", {file, 3, 20}, std::move(outType), nullptr});
     // Statements whose expressions failed to parse (null values) must not crash sema.
     anec::ast::Stmt assign;
     assign.loc = {file, 4, 5};
-    assign.node = anec::ast::AssignStmt{{"y", {file, 4, 5}}, nullptr};
+    assign.node = anec::ast::AssignStmt{{{"y", {file, 4, 5}}}, nullptr};
     kernel.body.push_back(std::move(assign));
     anec::ast::Stmt let;
     let.loc = {file, 5, 5};
@@ -414,8 +414,8 @@ TEST_CASE("a hand-built syntax tree with holes is reported, never crashes", "[se
     letNode.names.push_back({"z", {file, 5, 9}});
     let.node = std::move(letNode);
     kernel.body.push_back(std::move(let));
-    program.decls.push_back(std::move(kernel));
-    auto module = anec::frontend::lowerProgram(program, diagnostics, {});
+    program.decls.push_back({std::move(kernel)});
+    auto module = anec::frontend::lowerProgram(program, &sources, diagnostics, {});
     CHECK_FALSE(module);
     CHECK(diagnostics.hasErrors());
 }
