@@ -24,10 +24,11 @@ fnDecl     : FN name=IDENT '(' params=paramList? ')' ('->' fnResults)? block ;
 kernelDecl : KERNEL name=IDENT elementIndex? '(' inputs=paramList? ')'
              '->' '(' outputs=paramList? ')' block ;
 // `fuse up, down as ffn`: one program running the listed kernels in order (docs/language.md);
-// `fuse attn[0..L] as stack keep (h)` lists a range of a kernel array and keeps intermediates.
+// `fuse attn[l], ffn[l] as block[l] keep (h)` fuses elements of kernel arrays and keeps an
+// intermediate as an output.
 fuseDecl   : FUSE fuseItem (',' fuseItem)* AS name=IDENT elementIndex?
              (KEEP '(' kept+=IDENT (',' kept+=IDENT)* ')')? ';'? ;
-fuseItem   : name=IDENT ('[' first=expr ('..' last=expr)? ']')? ;
+fuseItem   : name=IDENT elementIndex? ;
 // `for l in 0..LAYERS { ... }`: the declarations inside, once per value (compile time).
 forDecl    : FOR var=IDENT IN range '{' decl* '}' ;
 range      : start=expr '..' stop=expr ;

@@ -192,10 +192,10 @@ struct KernelDecl {
 
 // fuse k1, k2, ... as NAME                (one ANE program running the kernels in order; the
 // outputs of earlier kernels feed the same-named inputs of later ones inside it)
-// An entry of a fuse list: `up`, `attn[l]` or `attn[0..L]` (every element of the range).
+// An entry of a fuse list: `up` or `attn[l]` (an element of a kernel array).
 struct FuseItem {
     Binding kernel;
-    ExprPtr first, last; // null for a plain kernel; `last` null for a single element
+    std::vector<ExprPtr> element; // empty for a plain kernel
 };
 struct FuseDecl {
     std::string name;

@@ -191,10 +191,8 @@ ast::FuseDecl AstBuilder::fuseDecl(AneParser::FuseDeclContext& ctx) {
     decl.loc = loc(ctx.name);
     decl.element = elementIndex(ctx.elementIndex());
     for (AneParser::FuseItemContext* item : ctx.fuseItem()) {
-        ast::FuseItem built{{text(item->name), loc(item->name)}, nullptr, nullptr};
-        if (item->first != nullptr) built.first = expr(item->first);
-        if (item->last != nullptr) built.last = expr(item->last);
-        decl.kernels.push_back(std::move(built));
+        decl.kernels.push_back(
+            {{text(item->name), loc(item->name)}, elementIndex(item->elementIndex())});
     }
     for (antlr4::Token* kept : ctx.kept)
         decl.kept.push_back({text(kept), loc(kept)});

@@ -1,4 +1,5 @@
 // Lowering of expressions: names, literals, operators, calls and `.T`.
+#include <algorithm>
 #include <cmath>
 #include <unordered_set>
 
@@ -143,10 +144,25 @@ Operand BodyLowerer::createOp(const std::string& kind, std::vector<ir::Value*> o
 
 ir::Op* BodyLowerer::createMultiOp(const std::string& kind, std::vector<ir::Value*> operands,
                                    ir::AttrMap attrs, SourceLoc loc) {
+    // Ops of constants only are built once per kernel: a table that several calls compute (the
+    // RoPE angles of every layer) is then folded once at build time.
+    bool constant = std::all_of(operands.begin(), operands.end(), [&](const ir::Value* v) {
+        return !v || (v->definingOp &&
+                      (v->definingOp->isConst() || ctx_.constantValues.count(v) != 0));
+    });
+    KernelContext::OpKey key{kind, operands, attrs};
+    if (constant)
+        if (auto known = ctx_.constantOps.find(key); known != ctx_.constantOps.end())
+            return known->second;
     auto op = ctx_.builder.create(kind, std::move(operands), std::move(attrs), loc);
     if (!op) {
         reporter().error(loc, op.error());
         return nullptr;
+    }
+    if (constant) {
+        ctx_.constantOps.emplace(std::move(key), *op);
+        for (const auto& result : (*op)->results)
+            ctx_.constantValues.insert(result.get());
     }
     return *op;
 }
@@ -162,9 +178,13 @@ ir::Value* BodyLowerer::materialize(const Operand& number, ir::DType dtype, Sour
                                   std::string(ir::dtypeName(dtype)) + " tensor");
         return nullptr;
     }
+    auto known = ctx_.scalars.find({dtype, number.number});
+    if (known != ctx_.scalars.end()) return known->second;
     auto data = std::make_shared<const ir::ConstData>(
         ir::ConstData::splat(ir::TensorType{dtype, {}}, number.number));
-    return ctx_.builder.createConst(std::move(data), loc);
+    ir::Value* value = ctx_.builder.createConst(std::move(data), loc);
+    ctx_.scalars.emplace(std::pair(dtype, number.number), value);
+    return value;
 }
 
 Operand BodyLowerer::binaryOp(const std::string& kind, const Operand& lhs, const Operand& rhs,
@@ -375,9 +395,13 @@ Operand BodyLowerer::lowerCall(const ast::Expr& expr, const ast::CallExpr& call)
     if (!call.element.empty()) {
         auto array = g.arrays.find(call.callee);
         if (array == g.arrays.end() || array->second.kind != ArrayEntry::Kind::Kernel) {
-            if (array == g.arrays.end())
-                reportUndeclared(expr.loc, call.callee, "kernel array", {});
-            else
+            if (array == g.arrays.end()) {
+                std::vector<std::string> arrays;
+                for (const auto& [name, entry] : g.arrays)
+                    arrays.push_back(name);
+                reporter().error(expr.loc, "use of undeclared kernel array '" + call.callee + "'" +
+                                               didYouMean(call.callee, arrays));
+            } else
                 reporter().error(expr.loc, "'" + call.callee + "' is not an array of kernels");
             return Operand::error();
         }

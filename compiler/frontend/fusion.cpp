@@ -74,12 +74,12 @@ class FusionChecker {
         SourceLoc loc;
     };
 
-    // `up`, `attn[l]`, `attn[0..L]` -> kernel entries (reported when unknown).
+    // `up`, `attn[l]` -> kernel entries (reported when unknown).
     std::vector<Listed> expandItems() {
         std::vector<Listed> listed;
         for (const ast::FuseItem& item : decl_.kernels) {
             const std::string& name = item.kernel.name;
-            if (!item.first) {
+            if (item.element.empty()) {
                 if (globals_.kernels.count(name))
                     listed.push_back({name, name, item.kernel.loc});
                 else
@@ -88,22 +88,24 @@ class FusionChecker {
             }
             auto array = globals_.arrays.find(name);
             if (array == globals_.arrays.end() || array->second.kind != ArrayEntry::Kind::Kernel) {
-                reportNotAKernel(item.kernel);
+                if (globals_.kernels.count(name))
+                    reporter_.error(item.kernel.loc, "'" + name +
+                                                         "' is a kernel, not an array of kernels; "
+                                                         "list it as '" +
+                                                         name + "'");
+                else
+                    reportNotAKernel(item.kernel);
                 continue;
             }
-            auto first = evaluator_.evalInt(*item.first, &scope_);
-            auto last = item.last ? evaluator_.evalInt(*item.last, &scope_) : first;
-            if (!first || !last) continue;
-            int64_t end = item.last ? *last : *first + 1;
-            for (int64_t i = *first; i < end; ++i) {
-                auto element = array->second.elements.find({i});
-                if (element == array->second.elements.end()) {
-                    reporter_.error(item.kernel.loc, "kernel array '" + name + "' has no element " +
-                                                         elementName(name, {i}));
-                    break;
-                }
-                listed.push_back({element->second, elementName(name, {i}), item.kernel.loc});
+            auto index = evaluator_.evalIndex(item.element, &scope_);
+            if (!index) continue;
+            auto element = array->second.elements.find(*index);
+            if (element == array->second.elements.end()) {
+                reporter_.error(item.kernel.loc, "kernel array '" + name + "' has no element " +
+                                                     elementName(name, *index));
+                continue;
             }
+            listed.push_back({element->second, elementName(name, *index), item.kernel.loc});
         }
         return listed;
     }
@@ -113,9 +115,8 @@ class FusionChecker {
             reporter_.error(name.loc, "'" + name.name +
                                           "' is a fused kernel; list the kernels it fuses instead");
         else if (globals_.arrays.count(name.name))
-            reporter_.error(name.loc, "'" + name.name +
-                                          "' is an array; list elements, as in '" + name.name +
-                                          "[0]' or '" + name.name + "[0..4]'");
+            reporter_.error(name.loc, "'" + name.name + "' is an array; list elements, as in '" +
+                                          name.name + "[0]'");
         else if (globals_.defines(name.name))
             reporter_.error(name.loc, "'" + name.name + "' is not a kernel");
         else {

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "frontend/sema.hpp"
@@ -23,6 +24,12 @@ struct KernelContext {
     std::map<std::string, ir::Value*> weightValues; // one const op per weight used in the kernel
     std::vector<std::string> callStack;       // functions and kernels being inlined (recursion)
     std::set<const ast::FnDecl*>& inlinedFns; // every function inlined somewhere
+    // Ops whose operands are all constants, built once (createMultiOp), and their results; the
+    // scalar constants numbers became (materialize).
+    using OpKey = std::tuple<std::string, std::vector<ir::Value*>, ir::AttrMap>;
+    std::map<OpKey, ir::Op*> constantOps;
+    std::set<const ir::Value*> constantValues;
+    std::map<std::pair<ir::DType, double>, ir::Value*> scalars;
 };
 
 // What a body belongs to: assignments to outputs are allowed in kernels only, `return` in

@@ -80,7 +80,7 @@ class WeightLoader {
             return nullptr;
         }
         if (!type) return nullptr;
-        if (!fitsInMemory(decl, *type)) return nullptr;
+        if (!storable(decl, *type) || !fitsInMemory(decl, *type)) return nullptr;
         std::optional<ir::ConstData> data = loadSource(decl, *type, *call, decl.source->loc);
         if (!data) return nullptr;
         data->blobName = name_;
@@ -88,6 +88,15 @@ class WeightLoader {
     }
 
   private:
+    // A weight becomes a MILBlob, which has no bool type (the emitter would refuse it).
+    bool storable(const ast::WeightDecl& decl, const ir::TensorType& type) {
+        if (type.dtype != ir::DType::Bool) return true;
+        reporter_.error(decl.type.loc, "weight '" + name_ + "' cannot be bool: weight files have "
+                                       "no bool type; declare it fp16 and compare, e.g. '" +
+                                           name_ + " > 0'");
+        return false;
+    }
+
     bool fitsInMemory(const ast::WeightDecl& decl, const ir::TensorType& type) {
         if (type.byteSize() <= kMaxWeightBytes) return true;
         reporter_.error(decl.type.loc,
@@ -105,7 +114,7 @@ class WeightLoader {
             return nullptr;
         }
         if (!type) return nullptr;
-        if (!fitsInMemory(decl, *type)) return nullptr;
+        if (!storable(decl, *type) || !fitsInMemory(decl, *type)) return nullptr;
         ir::ConstData data = fillConstData(*type, [](size_t) { return 0.0; });
         data.blobName = name_;
         return std::make_shared<const ir::ConstData>(std::move(data));
