@@ -3,187 +3,14 @@
 // know (constant weights, argument kinds) and gives messages in the language's terms.
 #include "frontend/builtins.hpp"
 
+#include <algorithm>
 #include <cmath>
-#include <functional>
-#include <map>
 
-#include "frontend/arguments.hpp"
-#include "frontend/dynamic_weights.hpp"
+#include "frontend/builtin_call.hpp"
 
 namespace anec::frontend {
 
 namespace {
-// The arguments of one builtin call, with typed accessors. An accessor that fails reports the
-// problem, marks the call failed and returns nothing; lowerings check failed() once at the end.
-class BuiltinCall {
-  public:
-    BuiltinCall(BodyLowerer& lowerer, const ast::Expr& expr, std::string name, BoundArguments args)
-        : lowerer(lowerer), expr(expr), name(std::move(name)), args_(std::move(args)) {}
-
-    BodyLowerer& lowerer;
-    const ast::Expr& expr;
-    std::string name;
-
-    SourceLoc loc() const { return expr.loc; }
-    bool failed() const { return failed_; }
-    bool has(size_t i) const { return args_[i] != nullptr; }
-    bool isList(size_t i) const {
-        return has(i) && args_[i]->value->as<ast::ListExpr>() != nullptr;
-    }
-    SourceLoc argLoc(size_t i) const { return has(i) ? args_[i]->value->loc : expr.loc; }
-    Reporter& reporter() { return lowerer.reporter(); }
-    Operand fail() {
-        failed_ = true;
-        return Operand::error();
-    }
-    void error(SourceLoc at, const std::string& message) {
-        reporter().error(at, message);
-        failed_ = true;
-    }
-
-    ir::Value* tensor(size_t i) {
-        if (!has(i)) return nullptr;
-        ir::Value* value = lowerer.lowerTensor(*args_[i]->value);
-        if (!value) failed_ = true;
-        return value;
-    }
-    // A tensor, or a number that will adopt the dtype of the tensor it meets.
-    Operand value(size_t i) {
-        if (!has(i)) return Operand::error();
-        Operand operand = lowerer.lowerExpr(*args_[i]->value);
-        if (operand.kind == Operand::Kind::Tuple) {
-            error(argLoc(i), "expected a tensor, got a tuple of values");
-            return Operand::error();
-        }
-        if (operand.isError()) failed_ = true;
-        return operand;
-    }
-    // A constant tensor (weights and expressions of weights): conv weights are baked at build time.
-    // With acceptRuntimeWeight, also a weight given at run time (dynamic weights and expressions
-    // of them), which linear lowers to matmul.
-    ir::Value* constantTensor(size_t i, bool acceptRuntimeWeight = false) {
-        ir::Value* value = tensor(i);
-        if (value && !BodyLowerer::isConstant(value)) {
-            const ir::Kernel& kernel = lowerer.context().kernel;
-            if (acceptRuntimeWeight && isRuntimeWeight(value, kernel)) return value;
-            const ir::DynamicWeight* dynamic = dynamicWeightIn(value, kernel);
-            if (dynamic && !acceptRuntimeWeight) {
-                error(argLoc(i), constantWeightNeeded(name, dynamic->name));
-                return nullptr;
-            }
-        }
-        return constant(value, i, "weight", "use matmul for computed operands");
-    }
-    // MIL conv takes its bias as a constant too.
-    ir::Value* constantBias(size_t i) {
-        return constant(tensor(i), i, "bias", "add a computed bias after the " + name);
-    }
-    std::optional<int64_t> integer(size_t i, std::optional<int64_t> fallback = std::nullopt) {
-        if (!has(i)) return fallback;
-        auto value = lowerer.evaluator().evalInt(*args_[i]->value, &lowerer.scope());
-        if (!value) failed_ = true;
-        return value;
-    }
-    std::optional<std::vector<int64_t>> intList(size_t i,
-                                                std::optional<std::vector<int64_t>> fallback = {}) {
-        if (!has(i)) return fallback;
-        const auto* list = args_[i]->value->as<ast::ListExpr>();
-        if (!list) {
-            error(argLoc(i),
-                  name + " expects a list of integers for '" + paramName(i) + "', as in [1, 2]");
-            return std::nullopt;
-        }
-        std::vector<int64_t> values;
-        for (const ast::ExprPtr& element : list->elements) {
-            auto value =
-                element ? lowerer.evaluator().evalInt(*element, &lowerer.scope()) : std::nullopt;
-            if (!value) failed_ = true;
-            values.push_back(value.value_or(0));
-        }
-        if (failed_) return std::nullopt;
-        return values;
-    }
-    std::optional<double> real(size_t i, std::optional<double> fallback = std::nullopt) {
-        if (!has(i)) return fallback;
-        auto value = lowerer.evaluator().evalReal(*args_[i]->value, &lowerer.scope());
-        if (!value) failed_ = true;
-        return value;
-    }
-    std::optional<bool> boolean(size_t i, bool fallback) {
-        if (!has(i)) return fallback;
-        if (const auto* lit = args_[i]->value->as<ast::BoolLit>()) return lit->value;
-        error(argLoc(i), name + " expects true or false for '" + paramName(i) + "'");
-        return std::nullopt;
-    }
-    std::optional<std::string> string(size_t i,
-                                      std::optional<std::string> fallback = std::nullopt) {
-        if (!has(i)) return fallback;
-        if (const auto* lit = args_[i]->value->as<ast::StringLit>()) return lit->value;
-        error(argLoc(i), name + " expects a string for '" + paramName(i) + "'");
-        return std::nullopt;
-    }
-    std::optional<ir::DType> dtype(size_t i) {
-        if (!has(i)) return std::nullopt;
-        const ast::Expr& arg = *args_[i]->value;
-        std::string text;
-        if (const auto* ref = arg.as<ast::NameRef>()) text = ref->name;
-        if (const auto* lit = arg.as<ast::StringLit>()) text = lit->value;
-        auto dtype = languageDType(text);
-        if (!dtype)
-            error(argLoc(i),
-                  name + " expects a type (fp16, fp32, int32 or bool) for '" + paramName(i) + "'");
-        return dtype;
-    }
-    std::vector<ir::Value*> tensorList(size_t i) {
-        std::vector<ir::Value*> values;
-        if (!has(i)) return values;
-        const auto* list = args_[i]->value->as<ast::ListExpr>();
-        if (!list) {
-            error(argLoc(i),
-                  name + " expects a list of tensors for '" + paramName(i) + "', as in [a, b]");
-            return values;
-        }
-        for (const ast::ExprPtr& element : list->elements) {
-            ir::Value* value = element ? lowerer.lowerTensor(*element) : nullptr;
-            if (!value) failed_ = true;
-            values.push_back(value);
-        }
-        if (values.empty()) error(argLoc(i), name + " needs at least one tensor");
-        return values;
-    }
-
-    void setParamNames(const std::vector<ParamSpec>* params) { params_ = params; }
-
-  private:
-    std::string paramName(size_t i) const { return params_ ? (*params_)[i].name : "?"; }
-
-    ir::Value* constant(ir::Value* value, size_t i, const std::string& what,
-                        const std::string& hint) {
-        if (value && !BodyLowerer::isConstant(value)) {
-            error(argLoc(i), name + " needs a constant " + what +
-                                 " (a weight or an expression of weights), got a computed " +
-                                 value->type.str() + "; " + hint);
-            return nullptr;
-        }
-        return value;
-    }
-
-    BoundArguments args_;
-    const std::vector<ParamSpec>* params_ = nullptr;
-    bool failed_ = false;
-};
-
-using LowerFn = std::function<Operand(BuiltinCall&)>;
-
-struct Builtin {
-    std::vector<ParamSpec> params;
-    LowerFn lower;
-};
-
-ParamSpec optional(const char* name) {
-    return {name, false};
-}
-
 // `bias` may be null (no bias operand).
 Operand conv2d(BuiltinCall& c, ir::Value* x, ir::Value* weight, ir::Value* bias,
                ir::AttrMap attrs) {
@@ -337,79 +164,6 @@ Operand lowerSplit(BuiltinCall& c) {
     return Operand::tuple(std::move(results));
 }
 
-LowerFn reduction(const char* kind) {
-    return [kind](BuiltinCall& c) {
-        ir::Value* x = c.tensor(0);
-        auto axes = c.intList(1);
-        auto keepDims = c.boolean(2, false);
-        if (c.failed()) return c.fail();
-        return c.lowerer.createOp(kind, {x}, {{"axes", *axes}, {"keep_dims", *keepDims}}, c.loc());
-    };
-}
-
-// A number argument is folded (`1 / sqrt(HD)` is a compile-time scale); a tensor gets the op.
-std::optional<double> foldUnary(BuiltinCall& c, const std::string& kind, double x) {
-    auto domainError = [&](const char* what) -> std::optional<double> {
-        c.error(c.loc(), kind + " of " + formatNumber(x, false) + ": " + what);
-        return std::nullopt;
-    };
-    if (kind == "sqrt")
-        return x < 0 ? domainError("negative argument") : std::optional<double>(std::sqrt(x));
-    if (kind == "exp") return std::exp(x);
-    if (kind == "tanh") return std::tanh(x);
-    if (kind == "sigmoid") return 1 / (1 + std::exp(-x));
-    if (kind == "relu") return x > 0 ? x : 0;
-    if (kind == "silu") return x / (1 + std::exp(-x));
-    if (kind == "abs") return std::fabs(x);
-    return domainError("needs a tensor");
-}
-
-LowerFn unary(const char* kind) {
-    return [kind](BuiltinCall& c) {
-        Operand x = c.value(0);
-        if (c.failed()) return c.fail();
-        if (x.isNumber()) {
-            auto folded = foldUnary(c, kind, x.number);
-            if (!folded || !std::isfinite(*folded)) {
-                if (folded) c.error(c.loc(), std::string(kind) + " overflows");
-                return c.fail();
-            }
-            return Operand::numberOf(*folded, false);
-        }
-        return c.lowerer.createOp(kind, {x.value}, {}, c.loc());
-    };
-}
-
-LowerFn unaryWithEpsilon(const char* kind, double epsilon) {
-    return [kind, epsilon](BuiltinCall& c) {
-        Operand x = c.value(0);
-        auto eps = c.real(1, epsilon);
-        if (c.failed()) return c.fail();
-        if (!x.isNumber()) return c.lowerer.createOp(kind, {x.value}, {{"epsilon", *eps}}, c.loc());
-        double shifted = x.number + *eps;
-        if (shifted <= 0) {
-            c.error(c.loc(), std::string(kind) + " of " + formatNumber(x.number, x.integral) +
-                                 ": argument is not positive");
-            return c.fail();
-        }
-        return Operand::numberOf(
-            std::string(kind) == "log" ? std::log(shifted) : 1 / std::sqrt(shifted), false);
-    };
-}
-
-LowerFn binary(const char* kind, const char* verb) {
-    return [kind, verb](BuiltinCall& c) {
-        Operand a = c.value(0);
-        Operand b = c.value(1);
-        if (c.failed()) return c.fail();
-        if (a.isNumber() && b.isNumber()) {
-            c.error(c.loc(), c.name + " needs at least one tensor argument");
-            return c.fail();
-        }
-        return c.lowerer.binaryOp(kind, a, b, c.loc(), verb);
-    };
-}
-
 Operand lowerGelu(BuiltinCall& c) {
     static const std::map<std::string, std::string> kModes{
         {"exact", "EXACT"}, {"tanh", "TANH_APPROXIMATION"}, {"sigmoid", "SIGMOID_APPROXIMATION"}};
@@ -451,7 +205,7 @@ Operand lowerLayerNorm(BuiltinCall& c) {
     auto axes = c.intList(1);
     ir::Value* gamma = c.tensor(2);
     ir::Value* beta = c.tensor(3);
-    auto epsilon = c.real(4, 1e-5);
+    auto epsilon = c.real(4, kSafeEpsilon);
     if (c.failed()) return c.fail();
     gamma = affineParam(c, 2, gamma, x, *axes, true);
     beta = affineParam(c, 3, beta, x, *axes, true);
@@ -465,7 +219,7 @@ Operand lowerRmsNorm(BuiltinCall& c) {
     ir::Value* x = c.tensor(0);
     auto axes = c.intList(1);
     ir::Value* gamma = c.tensor(2);
-    auto epsilon = c.real(3, 1e-5);
+    auto epsilon = c.real(3, kSafeEpsilon);
     if (c.failed()) return c.fail();
     gamma = affineParam(c, 2, gamma, x, *axes, false);
     if (c.has(2) && !gamma) return c.fail();
@@ -536,15 +290,6 @@ const std::map<std::string, Builtin>& builtins() {
         t["concat"] = {{{"values"}, {"axis"}, optional("interleave")}, lowerConcat};
         t["split"] = {{{"x"}, optional("sizes"), optional("parts"), {"axis"}}, lowerSplit};
         t["softmax"] = {{{"x"}, optional("axis")}, lowerSoftmax};
-        for (const char* kind : {"reduce_sum", "reduce_mean", "reduce_max"})
-            t[kind] = {{{"x"}, {"axes"}, optional("keep_dims")}, reduction(kind)};
-        for (const char* kind : {"sqrt", "exp", "tanh", "sigmoid", "relu", "silu", "abs"})
-            t[kind] = {{{"x"}}, unary(kind)};
-        t["rsqrt"] = {{{"x"}, optional("epsilon")}, unaryWithEpsilon("rsqrt", 1e-12)};
-        t["log"] = {{{"x"}, optional("epsilon")}, unaryWithEpsilon("log", 1e-45)};
-        t["pow"] = {{{"x"}, {"y"}}, binary("pow", "raise")};
-        t["maximum"] = {{{"a"}, {"b"}}, binary("maximum", "take the maximum of")};
-        t["minimum"] = {{{"a"}, {"b"}}, binary("minimum", "take the minimum of")};
         t["gelu"] = {{{"x"}, optional("mode")}, lowerGelu};
         t["layer_norm"] = {
             {{"x"}, {"axes"}, optional("gamma"), optional("beta"), optional("epsilon")},
@@ -552,6 +297,8 @@ const std::map<std::string, Builtin>& builtins() {
         t["rms_norm"] = {{{"x"}, {"axes"}, optional("gamma"), optional("epsilon")}, lowerRmsNorm};
         t["clip"] = {{{"x"}, {"lo"}, {"hi"}}, lowerClip};
         t["select"] = {{{"cond"}, {"a"}, {"b"}}, lowerSelect};
+        addMathBuiltins(t);
+        addTensorBuiltins(t);
         return t;
     }();
     return table;
@@ -564,10 +311,10 @@ bool isBuiltinName(const std::string& name) {
 
 const std::vector<std::string>& builtinNames() {
     static const std::vector<std::string> names = [] {
-        std::vector<std::string> result;
+        std::vector<std::string> all;
         for (const auto& [name, builtin] : builtins())
-            result.push_back(name);
-        return result;
+            all.push_back(name);
+        return all; // std::map keeps them sorted
     }();
     return names;
 }

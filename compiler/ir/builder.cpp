@@ -13,11 +13,7 @@ Expected<Op*> Builder::create(const std::string& kind, std::vector<Value*> opera
                               SourceLoc loc, std::string name) {
     const OpDef* def = registry_.find(kind);
     if (!def) return fail("unknown op '" + kind + "'");
-    std::vector<const TensorType*> types;
-    types.reserve(operands.size());
-    for (Value* v : operands)
-        types.push_back(v ? &v->type : nullptr);
-    auto resultTypes = inferOp(*def, types, attrs, nullptr);
+    auto resultTypes = inferOp(*def, operands, attrs);
     if (!resultTypes) return fail(resultTypes.error());
     // Omitted trailing optional operands become explicit nullptrs, so that Op::operands always
     // follows the specs (conv's bias is operands[2], present or not).

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "ir/ir.hpp"
+
 namespace anec::ir {
 
 namespace {
@@ -69,6 +71,11 @@ const OpRegistry& OpRegistry::builtin() {
         registerReductionOps(r);
         registerNormalizationOps(r);
         registerAttentionOps(r);
+        registerActivationOps(r);
+        registerGatherOps(r);
+        registerTensorOps(r);
+        registerPoolingOps(r);
+        registerQuantizationOps(r);
         return r;
     }();
     return registry;
@@ -93,7 +100,8 @@ const OpDef& OpRegistry::get(const std::string& name) const {
 
 Expected<std::vector<TensorType>> inferOp(const OpDef& def,
                                           const std::vector<const TensorType*>& operands,
-                                          AttrMap& attrs, const ConstData* constData) {
+                                          AttrMap& attrs, const ConstData* constData,
+                                          const std::vector<const ConstData*>& operandValues) {
     // Trailing optional operands may be omitted (conv(x, weight) without a bias); `required`
     // counts the operands up to the last required one.
     size_t fixed = 0, required = 0;
@@ -127,11 +135,25 @@ Expected<std::vector<TensorType>> inferOp(const OpDef& def,
             return fail(def.name + ": attribute '" + name + "' has the wrong kind");
     }
     for (const AttrSpec& spec : def.attrs) {
-        if (attrs.count(spec.name)) continue;
+        if (attrs.count(spec.name) || (spec.optional && !spec.defaultValue)) continue;
         if (!spec.defaultValue) return fail(def.name + ": missing attribute '" + spec.name + "'");
         attrs.emplace(spec.name, *spec.defaultValue);
     }
-    return def.infer(InferContext(operands, attrs, constData));
+    return def.infer(InferContext(operands, attrs, constData, operandValues));
+}
+
+Expected<std::vector<TensorType>> inferOp(const OpDef& def, const std::vector<Value*>& operands,
+                                          AttrMap& attrs) {
+    std::vector<const TensorType*> types;
+    std::vector<const ConstData*> values;
+    types.reserve(operands.size());
+    values.reserve(operands.size());
+    for (const Value* v : operands) {
+        types.push_back(v ? &v->type : nullptr);
+        const Op* producer = v ? v->definingOp : nullptr;
+        values.push_back(producer && producer->isConst() ? producer->constData.get() : nullptr);
+    }
+    return inferOp(def, types, attrs, nullptr, values);
 }
 
 } // namespace anec::ir

@@ -34,17 +34,22 @@ enum class AttrKind {
 struct AttrSpec {
     std::string name;
     AttrKind kind;
-    // No default means the attribute is required.
+    // No default means the attribute is required, unless it is `optional`.
     std::optional<Attribute> defaultValue;
+    // MIL's optional parameters without a default (quantize's axis): the attribute may be absent,
+    // and is then neither filled in nor emitted.
+    bool optional = false;
 };
 
 // What shape inference sees: operand types (nullptr for an absent optional operand), the
-// attributes with defaults filled in, and for `const` the value.
+// attributes with defaults filled in, for `const` the value, and the values of the operands that
+// are constants (range_1d's length depends on them; quantize needs a constant scale).
 class InferContext {
   public:
     InferContext(std::vector<const TensorType*> operands, const AttrMap& attrs,
-                 const ConstData* constData)
-        : operands_(std::move(operands)), attrs_(attrs), constData_(constData) {}
+                 const ConstData* constData, std::vector<const ConstData*> operandValues = {})
+        : operands_(std::move(operands)), attrs_(attrs), constData_(constData),
+          operandValues_(std::move(operandValues)) {}
 
     size_t numOperands() const { return operands_.size(); }
     const TensorType* operand(size_t i) const {
@@ -53,7 +58,12 @@ class InferContext {
     const std::vector<const TensorType*>& operands() const { return operands_; }
     const AttrMap& attrs() const { return attrs_; }
     const ConstData* constData() const { return constData_; }
+    // The value of operand i when it is a constant, else nullptr.
+    const ConstData* operandValue(size_t i) const {
+        return i < operandValues_.size() ? operandValues_[i] : nullptr;
+    }
 
+    bool hasAttr(const std::string& name) const { return attrs_.count(name) != 0; }
     bool boolAttr(const std::string& name) const;
     int64_t intAttr(const std::string& name) const;
     double floatAttr(const std::string& name) const;
@@ -64,6 +74,7 @@ class InferContext {
     std::vector<const TensorType*> operands_;
     const AttrMap& attrs_;
     const ConstData* constData_;
+    std::vector<const ConstData*> operandValues_;
 };
 
 using InferFn = std::function<Expected<std::vector<TensorType>>(const InferContext&)>;
@@ -99,11 +110,18 @@ class OpRegistry {
 };
 
 // Checks operand count (trailing optional operands may be omitted) and attribute kinds against
-// the spec, fills attribute defaults, and runs shape inference. Used by the builder and the
-// verifier.
+// the spec, fills attribute defaults, and runs shape inference. `operandValues` holds, per
+// operand, its value when it is a constant (or is shorter: no constants known). Used by the
+// builder, the verifier, constant folding and the reference backend.
 Expected<std::vector<TensorType>> inferOp(const OpDef& def,
                                           const std::vector<const TensorType*>& operands,
-                                          AttrMap& attrs, const ConstData* constData);
+                                          AttrMap& attrs, const ConstData* constData,
+                                          const std::vector<const ConstData*>& operandValues = {});
+
+class Value;
+// inferOp for an op on IR values: their types, and the values of those defined by `const` ops.
+Expected<std::vector<TensorType>> inferOp(const OpDef& def, const std::vector<Value*>& operands,
+                                          AttrMap& attrs);
 
 // Registration functions, one per file in ir/ops/.
 void registerConstOps(OpRegistry& registry);
@@ -113,5 +131,10 @@ void registerShapeOps(OpRegistry& registry);
 void registerReductionOps(OpRegistry& registry);
 void registerNormalizationOps(OpRegistry& registry);
 void registerAttentionOps(OpRegistry& registry);
+void registerActivationOps(OpRegistry& registry);
+void registerGatherOps(OpRegistry& registry);
+void registerTensorOps(OpRegistry& registry);
+void registerPoolingOps(OpRegistry& registry);
+void registerQuantizationOps(OpRegistry& registry);
 
 } // namespace anec::ir

@@ -86,11 +86,8 @@ class KernelVerifier {
             else if (op.results.size() != 1 || op.result()->type != op.constData->type())
                 error(op.loc, "const result type does not match its value");
         } else {
-            std::vector<const TensorType*> types;
-            for (const Value* v : op.operands)
-                types.push_back(v ? &v->type : nullptr);
             AttrMap attrs = op.attrs;
-            auto inferred = inferOp(op.def(), types, attrs, nullptr);
+            auto inferred = inferOp(op.def(), op.operands, attrs);
             if (!inferred) {
                 error(op.loc, inferred.error());
             } else if (inferred->size() != op.results.size()) {

@@ -134,7 +134,7 @@ bool FunctionLowering::collectOperands(OpCall& call) {
 bool FunctionLowering::checkAttributes(const OpCall& call) {
     bool ok = true;
     for (const ir::AttrSpec& spec : call.def.attrs) {
-        if (spec.defaultValue || call.given.count(spec.name)) continue;
+        if (spec.defaultValue || spec.optional || call.given.count(spec.name)) continue;
         error(call.statement.opLoc, needsArgument(call.def, spec.name));
         ok = false;
     }

@@ -1,7 +1,8 @@
 #pragma once
 // Values during execution: a tensor type and shared, uninitialised-on-creation storage. Float
 // tensors (fp16 and fp32) are held in the compute type T (float, or double for Precision::Float64);
-// int32 as int32_t and bool as uint8_t (0 or 1). Views (reshape, identity, ...) share storage.
+// int32, int8 and uint8 as int32_t (the 8-bit types widened, so that integer kernels need one
+// element type) and bool as uint8_t (0 or 1). Views (reshape, identity, ...) share storage.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -47,13 +48,15 @@ template <typename E> struct Tag { using type = E; };
 // Whether the reference backend holds values of this dtype.
 inline bool isSupportedDType(ir::DType dtype) {
     return dtype == ir::DType::Fp16 || dtype == ir::DType::Fp32 || dtype == ir::DType::Int32 ||
-           dtype == ir::DType::Bool;
+           dtype == ir::DType::Int8 || dtype == ir::DType::UInt8 || dtype == ir::DType::Bool;
 }
 
 // Calls f(Tag<E>{}) with the storage element type of dtype (a supported dtype).
 template <typename T, typename F> decltype(auto) visitElement(ir::DType dtype, F&& f) {
     switch (dtype) {
     case ir::DType::Int32:
+    case ir::DType::Int8:
+    case ir::DType::UInt8:
         return f(Tag<int32_t>{});
     case ir::DType::Bool:
         return f(Tag<uint8_t>{});

@@ -1,6 +1,6 @@
-// Broadcasting binary ops (add, sub, mul, real_div, pow, maximum, minimum), comparisons and
-// select. Floats compute in T; int32 computes exactly in int64 and wraps like int32 arithmetic;
-// bool operands are 0/1 integers whose result is "!= 0".
+// Broadcasting binary ops (add, sub, mul, real_div, pow, maximum, minimum, floor_div, mod),
+// logical ops, comparisons and select. Floats compute in T; int32 computes exactly in int64 and
+// wraps like int32 arithmetic; bool operands are 0/1 integers whose result is "!= 0".
 #include <cmath>
 #include <functional>
 
@@ -83,6 +83,45 @@ struct Pow {
     }
 };
 
+// numpy floor_divide and mod: the quotient rounds down, the remainder takes the sign of y.
+struct FloorDiv {
+    const ir::Op* op;
+    template <typename V> V real(V a, V b) const { return std::floor(a / b); }
+    int64_t integer(int64_t a, int64_t b) const {
+        if (b == 0) opError(*op, "integer division by zero");
+        const int64_t q = a / b;
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+    }
+};
+struct Mod {
+    const ir::Op* op;
+    template <typename V> V real(V a, V b) const {
+        const V r = std::fmod(a, b);
+        return (r != V(0) && (r < V(0)) != (b < V(0))) ? r + b : r;
+    }
+    int64_t integer(int64_t a, int64_t b) const {
+        if (b == 0) opError(*op, "integer modulo by zero");
+        const int64_t r = a % b;
+        return (r != 0 && (r < 0) != (b < 0)) ? r + b : r;
+    }
+};
+// Logical ops take bool (0/1) operands only; `real` exists for the shared dispatch.
+struct LogicalAnd {
+    const ir::Op* op;
+    template <typename V> V real(V a, V b) const { return V(a != V(0) && b != V(0)); }
+    int64_t integer(int64_t a, int64_t b) const { return a != 0 && b != 0; }
+};
+struct LogicalOr {
+    const ir::Op* op;
+    template <typename V> V real(V a, V b) const { return V(a != V(0) || b != V(0)); }
+    int64_t integer(int64_t a, int64_t b) const { return a != 0 || b != 0; }
+};
+struct LogicalXor {
+    const ir::Op* op;
+    template <typename V> V real(V a, V b) const { return V((a != V(0)) != (b != V(0))); }
+    int64_t integer(int64_t a, int64_t b) const { return (a != 0) != (b != 0); }
+};
+
 template <typename T, typename F> Kernel prepareArithmetic(const OpContext<T>& ctx) {
     const ir::TensorType& x = *ctx.operandType(0);
     const ir::TensorType& y = *ctx.operandType(1);
@@ -123,6 +162,16 @@ template <typename Compare, typename T> Kernel prepareComparison(const OpContext
     });
 }
 
+template <typename T> Kernel prepareLogicalNot(const OpContext<T>&) {
+    return [](const Operands& in, Results& results) {
+        results[0] = allocate<uint8_t>(results[0].type);
+        const uint8_t* x = in[0]->in<uint8_t>();
+        uint8_t* y = results[0].out<uint8_t>();
+        for (size_t i = 0; i < results[0].size(); ++i)
+            y[i] = x[i] == 0;
+    };
+}
+
 template <typename T> Kernel prepareSelect(const OpContext<T>& ctx) {
     const StridedLoop loop =
         planBroadcast(ctx.resultType().shape, {ctx.operandType(0)->shape, ctx.operandType(1)->shape,
@@ -155,6 +204,12 @@ template <typename T> void addBinaryEvaluators(EvaluatorTable<T>& table) {
     table["pow"] = {prepareArithmetic<T, Pow>};
     table["maximum"] = {prepareArithmetic<T, Maximum>};
     table["minimum"] = {prepareArithmetic<T, Minimum>};
+    table["floor_div"] = {prepareArithmetic<T, FloorDiv>};
+    table["mod"] = {prepareArithmetic<T, Mod>};
+    table["logical_and"] = {prepareArithmetic<T, LogicalAnd>};
+    table["logical_or"] = {prepareArithmetic<T, LogicalOr>};
+    table["logical_xor"] = {prepareArithmetic<T, LogicalXor>};
+    table["logical_not"] = {prepareLogicalNot<T>};
     table["less"] = {prepareComparison<std::less<>, T>};
     table["less_equal"] = {prepareComparison<std::less_equal<>, T>};
     table["greater"] = {prepareComparison<std::greater<>, T>};

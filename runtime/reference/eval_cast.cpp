@@ -1,4 +1,5 @@
 // cast and identity.
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/reference/element_math.hpp"
@@ -22,6 +23,15 @@ template <typename T> void roundToDType(ir::DType dtype, T* values, size_t count
     }
 }
 
+// int8/uint8 results are held widened in int32_t: saturate them to their range.
+void saturateToDType(ir::DType dtype, int32_t* values, size_t count) {
+    if (dtype != ir::DType::Int8 && dtype != ir::DType::UInt8) return;
+    const int32_t low = dtype == ir::DType::Int8 ? -128 : 0;
+    const int32_t high = dtype == ir::DType::Int8 ? 127 : 255;
+    for (size_t i = 0; i < count; ++i)
+        values[i] = std::clamp(values[i], low, high);
+}
+
 // Converts every element (see element_math.hpp for the integer and bool rules).
 template <typename T> Kernel prepareCast(const OpContext<T>& ctx) {
     return visitElement<T>(ctx.operandType(0)->dtype, [&](auto fromTag) -> Kernel {
@@ -40,6 +50,8 @@ template <typename T> Kernel prepareCast(const OpContext<T>& ctx) {
                         y[i] = convertElement<To>(x[i]);
                 }
                 if constexpr (std::is_same_v<To, T>) roundToDType(results[0].type.dtype, y, n);
+                if constexpr (std::is_same_v<To, int32_t>)
+                    saturateToDType(results[0].type.dtype, y, n);
             };
         });
     });

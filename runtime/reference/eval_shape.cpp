@@ -62,24 +62,11 @@ template <typename T> Kernel prepareSlice(const OpContext<T>& ctx, bool byIndex)
     return stridedCopy(ctx, planStrided(walk, strides), base);
 }
 
-// Elements before and after `axis`: the tensor as [outer, shape[axis], inner].
-struct AxisSplit {
-    int64_t outer = 1, inner = 1;
-};
-AxisSplit splitAt(const ir::Shape& shape, size_t axis) {
-    AxisSplit split;
-    for (size_t d = 0; d < axis; ++d)
-        split.outer *= shape[d];
-    for (size_t d = axis + 1; d < shape.size(); ++d)
-        split.inner *= shape[d];
-    return split;
-}
-
 template <typename T> Kernel prepareConcat(const OpContext<T>& ctx) {
     const ir::TensorType& first = *ctx.operandType(0);
     const size_t axis = *ir::normalizeAxis(ctx.intAttr("axis"), first.rank());
     const bool interleave = ctx.boolAttr("interleave");
-    const AxisSplit split = splitAt(first.shape, axis);
+    const AxisWalk split = axisWalk(first.shape, axis);
     std::vector<int64_t> blocks; // elements each value contributes per outer index
     for (size_t i = 0; i < ctx.numOperands(); ++i)
         blocks.push_back(ctx.operandType(i)->shape[axis] * split.inner);
@@ -112,7 +99,7 @@ template <typename T> Kernel prepareConcat(const OpContext<T>& ctx) {
 template <typename T> Kernel prepareSplit(const OpContext<T>& ctx) {
     const ir::TensorType& x = *ctx.operandType(0);
     const size_t axis = *ir::normalizeAxis(ctx.intAttr("axis"), x.rank());
-    const AxisSplit split = splitAt(x.shape, axis);
+    const AxisWalk split = axisWalk(x.shape, axis);
     const int64_t xBlock = x.shape[axis] * split.inner;
     std::vector<int64_t> starts, blocks; // per result: offset along the block, block size
     int64_t start = 0;

@@ -1,5 +1,5 @@
-// Unary float ops and activations, computed in T (fp32 in the fp16-faithful model; composite
-// activations such as gelu are rounded once, at the end, like every fp16 result).
+// Unary float ops and activations (and logical_not), computed in T (fp32 in the fp16-faithful
+// model; composite activations such as gelu are rounded once, at the end, like every fp16 result).
 #include <cmath>
 
 #include "runtime/reference/element_math.hpp"
@@ -38,6 +38,37 @@ template <typename T> Kernel prepareLog(const OpContext<T>& ctx) {
     return unaryKernel<T>([epsilon](T x) { return std::log(x + epsilon); });
 }
 
+template <typename T> Kernel prepareInverse(const OpContext<T>& ctx) {
+    const T epsilon = ctx.floatAttr("epsilon");
+    return unaryKernel<T>([epsilon](T x) { return T(1) / (x + epsilon); });
+}
+
+template <typename T> Kernel prepareLeakyRelu(const OpContext<T>& ctx) {
+    const T alpha = ctx.floatAttr("alpha");
+    return unaryKernel<T>([alpha](T x) { return x >= T(0) ? x : alpha * x; });
+}
+
+template <typename T> Kernel prepareElu(const OpContext<T>& ctx) {
+    const T alpha = ctx.floatAttr("alpha");
+    return unaryKernel<T>([alpha](T x) { return x > T(0) ? x : alpha * std::expm1(x); });
+}
+
+template <typename T> Kernel prepareSigmoidHard(const OpContext<T>& ctx) {
+    const T alpha = ctx.floatAttr("alpha"), beta = ctx.floatAttr("beta");
+    return unaryKernel<T>(
+        [alpha, beta](T x) { return nanMin(nanMax(alpha * x + beta, T(0)), T(1)); });
+}
+
+// -1, 0 or 1; signed zeros and NaN are returned as they are.
+template <typename T> T sign(T x) {
+    return x > T(0) ? T(1) : x < T(0) ? T(-1) : x;
+}
+
+// log(1 + exp(x)) without overflow for large x.
+template <typename T> T softplus(T x) {
+    return std::log1p(std::exp(-std::abs(x))) + (x > T(0) ? x : T(0));
+}
+
 template <typename T> Kernel prepareClip(const OpContext<T>& ctx) {
     const T alpha = ctx.floatAttr("alpha"), beta = ctx.floatAttr("beta");
     return unaryKernel<T>([alpha, beta](T x) { return nanMin(nanMax(x, alpha), beta); });
@@ -68,6 +99,29 @@ template <typename T> void addUnaryEvaluators(EvaluatorTable<T>& table) {
     table["relu"] = simple<T>([](T x) { return x < T(0) ? T(0) : x; }); // NaN stays NaN
     table["silu"] = simple<T>([](T x) { return x * sigmoid(x); });
     table["abs"] = simple<T>([](T x) { return std::abs(x); });
+    table["exp2"] = simple<T>([](T x) { return std::exp2(x); });
+    table["sign"] = simple<T>([](T x) { return sign(x); });
+    table["square"] = simple<T>([](T x) { return x * x; });
+    table["floor"] = simple<T>([](T x) { return std::floor(x); });
+    table["ceil"] = simple<T>([](T x) { return std::ceil(x); });
+    table["round"] = simple<T>([](T x) { return std::nearbyint(x); }); // halves to even
+    table["erf"] = simple<T>([](T x) { return std::erf(x); });
+    table["sin"] = simple<T>([](T x) { return std::sin(x); });
+    table["cos"] = simple<T>([](T x) { return std::cos(x); });
+    table["tan"] = simple<T>([](T x) { return std::tan(x); });
+    table["asin"] = simple<T>([](T x) { return std::asin(x); });
+    table["acos"] = simple<T>([](T x) { return std::acos(x); });
+    table["atan"] = simple<T>([](T x) { return std::atan(x); });
+    table["sinh"] = simple<T>([](T x) { return std::sinh(x); });
+    table["cosh"] = simple<T>([](T x) { return std::cosh(x); });
+    table["atanh"] = simple<T>([](T x) { return std::atanh(x); });
+    table["relu6"] = simple<T>([](T x) { return x < T(0) ? T(0) : x > T(6) ? T(6) : x; });
+    table["softplus"] = simple<T>([](T x) { return softplus(x); });
+    table["softsign"] = simple<T>([](T x) { return x / (T(1) + std::abs(x)); });
+    table["inverse"] = {prepareInverse<T>};
+    table["leaky_relu"] = {prepareLeakyRelu<T>};
+    table["elu"] = {prepareElu<T>};
+    table["sigmoid_hard"] = {prepareSigmoidHard<T>};
     table["rsqrt"] = {prepareRsqrt<T>};
     table["log"] = {prepareLog<T>};
     table["clip"] = {prepareClip<T>};

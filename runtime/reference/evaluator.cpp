@@ -20,10 +20,8 @@ void opError(const ir::Op& op, const std::string& message) {
 template <typename T>
 OpContext<T>::OpContext(const ir::Op& op, std::vector<const Buffer*> constants)
     : op_(op), constants_(std::move(constants)), attrs_(op.attrs) {
-    std::vector<const ir::TensorType*> types;
-    for (const ir::Value* operand : op.operands)
-        types.push_back(operand ? &operand->type : nullptr);
-    auto inferred = ir::inferOp(op.def(), types, attrs_, op.constData.get());
+    auto inferred = op.isConst() ? ir::inferOp(op.def(), {}, attrs_, op.constData.get())
+                                 : ir::inferOp(op.def(), op.operands, attrs_);
     if (!inferred) error(inferred.error());
     if (inferred->size() != op.results.size()) error("the op has the wrong number of results");
     for (size_t i = 0; i < op.results.size(); ++i)
@@ -85,6 +83,10 @@ template <typename T> const EvaluatorTable<T>& evaluators() {
         addReductionEvaluators(built);
         addNormalizationEvaluators(built);
         addAttentionEvaluators(built);
+        addGatherEvaluators(built);
+        addTensorEvaluators(built);
+        addQuantizationEvaluators(built);
+        addPoolingEvaluators(built);
         return built;
     }();
     return table;

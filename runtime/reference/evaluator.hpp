@@ -41,6 +41,7 @@ template <typename T> class OpContext {
     // The value of operand i when it is a constant known at prepare time, else nullptr.
     const Buffer* constant(size_t i) const { return constants_.at(i); }
 
+    bool hasAttr(const std::string& name) const { return attrs_.count(name) != 0; }
     bool boolAttr(const std::string& name) const;
     int64_t intAttr(const std::string& name) const;
     const std::string& stringAttr(const std::string& name) const;
@@ -83,6 +84,10 @@ template <typename T> void addShapeEvaluators(EvaluatorTable<T>& table);
 template <typename T> void addReductionEvaluators(EvaluatorTable<T>& table);
 template <typename T> void addNormalizationEvaluators(EvaluatorTable<T>& table);
 template <typename T> void addAttentionEvaluators(EvaluatorTable<T>& table);
+template <typename T> void addGatherEvaluators(EvaluatorTable<T>& table);
+template <typename T> void addTensorEvaluators(EvaluatorTable<T>& table);
+template <typename T> void addQuantizationEvaluators(EvaluatorTable<T>& table);
+template <typename T> void addPoolingEvaluators(EvaluatorTable<T>& table);
 
 // Instantiates a family registration function for both compute types.
 #define ANEC_INSTANTIATE_EVALUATORS(fn)                                                            \

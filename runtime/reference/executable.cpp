@@ -17,7 +17,7 @@ void checkDType(const ir::Value& value, const std::string& where) {
     if (!isSupportedDType(value.type.dtype))
         throw Error("the reference backend cannot hold " +
                     std::string(dtypeName(value.type.dtype)) + " values (" + describeValue(value) +
-                    ", " + where + "); it supports fp16, fp32, int32 and bool");
+                    ", " + where + "); it supports fp16, fp32, int32, int8, uint8 and bool");
     if (!value.type.isStatic())
         throw Error("the reference backend needs static shapes, got " + describeValue(value) +
                     " (" + where + ")");

@@ -74,6 +74,14 @@ Buffer importBytes(const ir::TensorType& type, std::span<const uint8_t> bytes) {
         std::memcpy(buffer.out<int32_t>(), bytes.data(), count * sizeof(int32_t));
         return buffer;
     }
+    case ir::DType::Int8:
+    case ir::DType::UInt8: {
+        Buffer buffer = allocate<int32_t>(type);
+        const bool isSigned = type.dtype == ir::DType::Int8;
+        for (size_t i = 0; i < count; ++i)
+            buffer.out<int32_t>()[i] = isSigned ? static_cast<int8_t>(bytes[i]) : bytes[i];
+        return buffer;
+    }
     default: { // Bool
         Buffer buffer = allocate<uint8_t>(type);
         for (size_t i = 0; i < count; ++i)
@@ -104,6 +112,11 @@ template <typename T> Tensor exportBuffer(const Buffer& buffer) {
     }
     case ir::DType::Int32:
         std::memcpy(bytes, buffer.in<int32_t>(), count * sizeof(int32_t));
+        break;
+    case ir::DType::Int8:
+    case ir::DType::UInt8: // kernels keep the values in range; this is the two's complement byte
+        for (size_t i = 0; i < count; ++i)
+            bytes[i] = static_cast<uint8_t>(buffer.in<int32_t>()[i]);
         break;
     default:
         std::memcpy(bytes, buffer.in<uint8_t>(), count);

@@ -9,6 +9,16 @@ std::vector<int64_t> rowMajorStrides(const ir::Shape& shape) {
     return strides;
 }
 
+AxisWalk axisWalk(const ir::Shape& shape, size_t axis) {
+    AxisWalk walk;
+    for (size_t d = 0; d < shape.size(); ++d) {
+        if (d < axis) walk.outer *= shape[d];
+        if (d == axis) walk.length = shape[d];
+        if (d > axis) walk.inner *= shape[d];
+    }
+    return walk;
+}
+
 int64_t StridedLoop::rows() const {
     int64_t count = 1;
     for (int64_t d : outer)

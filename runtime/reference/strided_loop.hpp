@@ -12,6 +12,13 @@ namespace anec::runtime::reference {
 
 std::vector<int64_t> rowMajorStrides(const ir::Shape& shape);
 
+// A tensor seen as [outer, length, inner] around one axis: element (o, l, j) is at
+// (o * length + l) * inner + j. Ops along an axis (softmax, cumsum, topk, ...) walk it so.
+struct AxisWalk {
+    int64_t outer = 1, length = 1, inner = 1;
+};
+AxisWalk axisWalk(const ir::Shape& shape, size_t axis);
+
 struct StridedLoop {
     ir::Shape outer;                           // merged outer dims (the row index space)
     int64_t inner = 1;                         // elements per row

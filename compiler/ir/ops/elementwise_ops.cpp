@@ -1,4 +1,4 @@
-// Elementwise ops: numpy-broadcasting binary ops, comparisons, select and unary activations.
+// Elementwise ops: numpy-broadcasting binary ops, comparisons, logical ops, select and unary math.
 #include "ir/ops/op_helpers.hpp"
 
 namespace anec::ir {
@@ -28,20 +28,23 @@ void addBinary(OpRegistry& registry, const std::string& name, const std::string&
     });
 }
 
-Expected<std::vector<TensorType>> inferFloatUnary(const std::string& name,
-                                                  const InferContext& ctx) {
-    const TensorType& x = *ctx.operand(0);
-    if (!isFloat(x.dtype)) return fail(name + " needs a floating-point tensor, got " + x.str());
-    return ops::single(x);
-}
-
-void addUnary(OpRegistry& registry, const std::string& name, std::vector<AttrSpec> attrs,
-              const std::string& summary) {
+// Binary ops restricted to some element types: logical ops take bool, floor_div and mod take
+// MIL's numeric types.
+void addTypedBinary(OpRegistry& registry, const std::string& name, bool logical,
+                    const std::string& summary) {
     registry.add({
         .name = name,
-        .operands = {{"x"}},
-        .attrs = std::move(attrs),
-        .infer = [name](const InferContext& ctx) { return inferFloatUnary(name, ctx); },
+        .operands = {{"x"}, {"y"}},
+        .attrs = {},
+        .infer = [name, logical](const InferContext& ctx) -> ops::Results {
+            const TensorType& x = *ctx.operand(0);
+            if (logical && x.dtype != DType::Bool)
+                return fail(name + " needs bool tensors, got " + x.str());
+            if (!logical) {
+                if (auto ok = ops::checkFloatOrInt32(name, x); !ok) return fail(ok.error());
+            }
+            return inferBroadcast("apply " + name + " to", x, *ctx.operand(1), false);
+        },
         .summary = summary,
     });
 }
@@ -83,16 +86,55 @@ void registerElementwiseOps(OpRegistry& registry) {
         .summary = "cond ? a : b with broadcasting",
     });
 
-    addUnary(registry, "sqrt", {}, "square root");
-    addUnary(registry, "rsqrt", {{"epsilon", AttrKind::Float, 1e-12}}, "1 / sqrt(x + epsilon)");
-    addUnary(registry, "exp", {}, "e ** x");
-    addUnary(registry, "log", {{"epsilon", AttrKind::Float, 1e-45}},
-             "natural log of (x + epsilon)");
-    addUnary(registry, "tanh", {}, "hyperbolic tangent");
-    addUnary(registry, "sigmoid", {}, "1 / (1 + exp(-x))");
-    addUnary(registry, "relu", {}, "max(x, 0)");
-    addUnary(registry, "silu", {}, "x * sigmoid(x)");
-    addUnary(registry, "abs", {}, "|x|");
+    addTypedBinary(registry, "floor_div", false, "floor(x / y) with broadcasting");
+    addTypedBinary(registry, "mod", false,
+                   "x - floor(x / y) * y with broadcasting (the sign of y, like numpy.mod)");
+    addTypedBinary(registry, "logical_and", true, "x and y (bool) with broadcasting");
+    addTypedBinary(registry, "logical_or", true, "x or y (bool) with broadcasting");
+    addTypedBinary(registry, "logical_xor", true, "x xor y (bool) with broadcasting");
+    registry.add({
+        .name = "logical_not",
+        .operands = {{"x"}},
+        .attrs = {},
+        .infer = [](const InferContext& ctx) -> ops::Results {
+            if (ctx.operand(0)->dtype != DType::Bool)
+                return fail("logical_not needs a bool tensor, got " + ctx.operand(0)->str());
+            return ops::single(*ctx.operand(0));
+        },
+        .summary = "not x (bool)",
+    });
+
+    // The epsilon defaults are MIL's (a MIL program that leaves epsilon out means them); the
+    // language passes fp16-safe ones (docs/language.md).
+    using ops::addFloatUnary;
+    addFloatUnary(registry, "sqrt", {}, "square root");
+    addFloatUnary(registry, "rsqrt", {{"epsilon", AttrKind::Float, 1e-12}},
+                  "1 / sqrt(x + epsilon)");
+    addFloatUnary(registry, "inverse", {{"epsilon", AttrKind::Float, 1e-4}}, "1 / (x + epsilon)");
+    addFloatUnary(registry, "exp", {}, "e ** x");
+    addFloatUnary(registry, "exp2", {}, "2 ** x");
+    addFloatUnary(registry, "log", {{"epsilon", AttrKind::Float, 1e-45}},
+                  "natural log of (x + epsilon)");
+    addFloatUnary(registry, "tanh", {}, "hyperbolic tangent");
+    addFloatUnary(registry, "sigmoid", {}, "1 / (1 + exp(-x))");
+    addFloatUnary(registry, "relu", {}, "max(x, 0)");
+    addFloatUnary(registry, "silu", {}, "x * sigmoid(x)");
+    addFloatUnary(registry, "abs", {}, "|x|");
+    addFloatUnary(registry, "sign", {}, "-1, 0 or 1 by the sign of x (NaN stays NaN)");
+    addFloatUnary(registry, "square", {}, "x * x");
+    addFloatUnary(registry, "floor", {}, "the largest integer <= x");
+    addFloatUnary(registry, "ceil", {}, "the smallest integer >= x");
+    addFloatUnary(registry, "round", {}, "the nearest integer, halves to even (0.5 -> 0)");
+    addFloatUnary(registry, "erf", {}, "the error function");
+    addFloatUnary(registry, "sin", {}, "sine (radians)");
+    addFloatUnary(registry, "cos", {}, "cosine (radians)");
+    addFloatUnary(registry, "tan", {}, "tangent (radians)");
+    addFloatUnary(registry, "asin", {}, "arcsine (NaN outside [-1, 1])");
+    addFloatUnary(registry, "acos", {}, "arccosine (NaN outside [-1, 1])");
+    addFloatUnary(registry, "atan", {}, "arctangent");
+    addFloatUnary(registry, "sinh", {}, "hyperbolic sine");
+    addFloatUnary(registry, "cosh", {}, "hyperbolic cosine");
+    addFloatUnary(registry, "atanh", {}, "inverse hyperbolic tangent (NaN outside [-1, 1])");
     registry.add({
         .name = "gelu",
         .operands = {{"x"}},
@@ -103,13 +145,15 @@ void registerElementwiseOps(OpRegistry& registry) {
                 return fail("gelu mode must be EXACT, TANH_APPROXIMATION or SIGMOID_APPROXIMATION, "
                             "got \"" +
                             mode + "\"");
-            return inferFloatUnary("gelu", ctx);
+            if (auto ok = ops::checkFloat("gelu", *ctx.operand(0)); !ok) return fail(ok.error());
+            return ops::single(*ctx.operand(0));
         },
         .summary = "GELU: mode EXACT, TANH_APPROXIMATION or SIGMOID_APPROXIMATION",
     });
-    addUnary(registry, "clip",
-             {{"alpha", AttrKind::Float, std::nullopt}, {"beta", AttrKind::Float, std::nullopt}},
-             "min(max(x, alpha), beta)");
+    addFloatUnary(
+        registry, "clip",
+        {{"alpha", AttrKind::Float, std::nullopt}, {"beta", AttrKind::Float, std::nullopt}},
+        "min(max(x, alpha), beta)");
 
     registry.add({
         .name = "identity",

@@ -50,4 +50,34 @@ Expected<bool> checkBoolList(const std::string& what, const std::vector<int64_t>
     return true;
 }
 
+Expected<bool> checkFloat(const std::string& what, const TensorType& x) {
+    if (!isFloat(x.dtype)) return fail(what + " needs a floating-point tensor, got " + x.str());
+    return true;
+}
+
+Expected<bool> checkFloatOrInt32(const std::string& what, const TensorType& x) {
+    if (x.dtype != DType::Fp16 && x.dtype != DType::Fp32 && x.dtype != DType::Int32)
+        return fail(what + " needs an fp16, fp32 or int32 tensor, got " + x.str());
+    return true;
+}
+
+Expected<bool> checkScalar(const std::string& what, const TensorType& x) {
+    if (!x.isScalar()) return fail(what + " must be a scalar, got " + x.str());
+    return true;
+}
+
+void addFloatUnary(OpRegistry& registry, const std::string& name, std::vector<AttrSpec> attrs,
+                   const std::string& summary) {
+    registry.add({
+        .name = name,
+        .operands = {{"x"}},
+        .attrs = std::move(attrs),
+        .infer = [name](const InferContext& ctx) -> Results {
+            if (auto ok = checkFloat(name, *ctx.operand(0)); !ok) return fail(ok.error());
+            return single(*ctx.operand(0));
+        },
+        .summary = summary,
+    });
+}
+
 } // namespace anec::ir::ops

@@ -44,4 +44,15 @@ inline bool isNumeric(DType dtype) {
     return isFloat(dtype) || isInteger(dtype);
 }
 
+// A float element type (fp16 or fp32 in MIL). `what` starts the message ("sin", "pad x").
+Expected<bool> checkFloat(const std::string& what, const TensorType& x);
+// fp16, fp32 or int32: MIL's numeric element types (reductions, cumsum, gather, ...).
+Expected<bool> checkFloatOrInt32(const std::string& what, const TensorType& x);
+// A rank-0 tensor.
+Expected<bool> checkScalar(const std::string& what, const TensorType& x);
+
+// A unary op on fp16/fp32 tensors whose result has x's type.
+void addFloatUnary(OpRegistry& registry, const std::string& name, std::vector<AttrSpec> attrs,
+                   const std::string& summary);
+
 } // namespace anec::ir::ops

@@ -30,7 +30,7 @@ inline std::shared_ptr<const ir::Module> compileModule(const std::string& source
     return std::shared_ptr<const ir::Module>(compilation, compilation->module());
 }
 
-// Element i of a tensor as a double (fp16/fp32/int32/bool).
+// Element i of a tensor as a double (fp16/fp32/int32/int8/uint8/bool).
 inline double elementAt(ir::DType dtype, std::span<const uint8_t> bytes, size_t i) {
     switch (dtype) {
     case ir::DType::Fp16: {
@@ -48,6 +48,10 @@ inline double elementAt(ir::DType dtype, std::span<const uint8_t> bytes, size_t 
         std::memcpy(&v, bytes.data() + 4 * i, 4);
         return v;
     }
+    case ir::DType::Int8:
+        return static_cast<int8_t>(bytes[i]);
+    case ir::DType::UInt8:
+        return bytes[i];
     default:
         return bytes[i] != 0 ? 1.0 : 0.0;
     }
@@ -81,6 +85,10 @@ inline runtime::Tensor makeTensor(const ir::TensorType& type, const std::vector<
             std::memcpy(out + 4 * i, &v, 4);
             break;
         }
+        case ir::DType::Int8:
+        case ir::DType::UInt8:
+            out[i] = static_cast<uint8_t>(static_cast<int32_t>(values[i]));
+            break;
         default:
             out[i] = values[i] != 0;
             break;

@@ -1,0 +1,109 @@
+// Indexing by tensors: gather (MIL iOS16, with batch_dims: the embedding lookup) and
+// gather_along_axis. Indices are int32 and must lie in [0, size) of the gathered axis (iOS17+
+// treat negative indices as out of range; anec does so in every opset); constant indices are
+// checked here, the reference backend checks the others when it runs.
+#include <algorithm>
+
+#include "ir/ops/op_helpers.hpp"
+
+namespace anec::ir {
+
+namespace {
+using ops::Results;
+
+Expected<bool> checkIndicesType(const std::string& opName, const TensorType& indices) {
+    if (indices.dtype != DType::Int32)
+        return fail(opName + " indices must be int32, got " + indices.str() +
+                    " (cast them with cast(indices, int32))");
+    return true;
+}
+
+// Constant indices must select existing elements.
+Expected<bool> checkConstantIndices(const std::string& opName, const ConstData* indices,
+                                    const TensorType& x, size_t axis) {
+    if (!indices) return true;
+    const int64_t size = x.shape[axis];
+    const std::vector<int64_t> values = indices->toInts();
+    for (size_t i = 0; i < values.size(); ++i)
+        if (values[i] < 0 || values[i] >= size)
+            return fail(opName + " index " + std::to_string(values[i]) + " (element " +
+                        std::to_string(i) + " of the indices) is out of range for axis " +
+                        std::to_string(axis) + " of " + x.str() + " (valid: 0 to " +
+                        std::to_string(size - 1) + ")");
+    return true;
+}
+
+Expected<bool> checkGatheredTensor(const std::string& opName, const TensorType& x) {
+    if (auto ok = ops::checkFloatOrInt32(opName, x); !ok) return ok;
+    if (x.isScalar()) return fail(opName + " needs x of rank >= 1, got " + x.str());
+    return true;
+}
+
+// result = x.shape[:axis] + indices.shape[batch_dims:] + x.shape[axis + 1:]
+Results inferGather(const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    const TensorType& indices = *ctx.operand(1);
+    if (auto ok = checkGatheredTensor("gather", x); !ok) return fail(ok.error());
+    if (auto ok = checkIndicesType("gather", indices); !ok) return fail(ok.error());
+    auto axis = ops::checkAxis("gather axis", ctx.intAttr("axis"), x);
+    if (!axis) return fail(axis.error());
+    const int64_t batchDims = ctx.intAttr("batch_dims");
+    const std::string both = " (x " + x.str() + ", indices " + indices.str() + ")";
+    if (batchDims < 0 || static_cast<size_t>(batchDims) > indices.rank() ||
+        static_cast<size_t>(batchDims) > *axis)
+        return fail("gather batch_dims " + std::to_string(batchDims) +
+                    " must be between 0 and both the rank of indices and the axis " +
+                    std::to_string(*axis) + both);
+    const size_t batch = static_cast<size_t>(batchDims);
+    if (!std::equal(x.shape.begin(), x.shape.begin() + batch, indices.shape.begin()))
+        return fail("gather with batch_dims " + std::to_string(batchDims) +
+                    " needs the same leading dimensions in x and indices" + both);
+    if (auto ok = checkConstantIndices("gather", ctx.operandValue(1), x, *axis); !ok)
+        return fail(ok.error());
+    Shape out(x.shape.begin(), x.shape.begin() + static_cast<std::ptrdiff_t>(*axis));
+    out.insert(out.end(), indices.shape.begin() + batchDims, indices.shape.end());
+    out.insert(out.end(), x.shape.begin() + static_cast<std::ptrdiff_t>(*axis) + 1, x.shape.end());
+    return ops::single({x.dtype, out});
+}
+
+// result[.., i, ..] = x[.., indices[.., i, ..], ..] along axis; the result has indices' shape.
+Results inferGatherAlongAxis(const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    const TensorType& indices = *ctx.operand(1);
+    if (auto ok = checkGatheredTensor("gather_along_axis", x); !ok) return fail(ok.error());
+    if (auto ok = checkIndicesType("gather_along_axis", indices); !ok) return fail(ok.error());
+    auto axis = ops::checkAxis("gather_along_axis axis", ctx.intAttr("axis"), x);
+    if (!axis) return fail(axis.error());
+    const std::string both = "x " + x.str() + " and indices " + indices.str();
+    if (indices.rank() != x.rank())
+        return fail("gather_along_axis needs " + both + " of the same rank");
+    for (size_t d = 0; d < x.rank(); ++d)
+        if (d != *axis && indices.shape[d] != x.shape[d])
+            return fail("gather_along_axis needs " + both + " to agree in every dimension but " +
+                        "the axis " + std::to_string(*axis) + "; dimension " + std::to_string(d) +
+                        " differs");
+    if (auto ok = checkConstantIndices("gather_along_axis", ctx.operandValue(1), x, *axis); !ok)
+        return fail(ok.error());
+    return ops::single({x.dtype, indices.shape});
+}
+} // namespace
+
+void registerGatherOps(OpRegistry& registry) {
+    registry.add({
+        .name = "gather",
+        .operands = {{"x"}, {"indices"}},
+        .attrs = {{"axis", AttrKind::Int, int64_t{0}}, {"batch_dims", AttrKind::Int, int64_t{0}}},
+        .infer = inferGather,
+        .summary = "the slices of x along axis at int32 indices (shape x[:axis] + "
+                   "indices[batch_dims:] + x[axis+1:]); the embedding lookup",
+    });
+    registry.add({
+        .name = "gather_along_axis",
+        .operands = {{"x"}, {"indices"}},
+        .attrs = {{"axis", AttrKind::Int, int64_t{0}}},
+        .infer = inferGatherAlongAxis,
+        .summary = "x at int32 indices along axis, elementwise (numpy take_along_axis)",
+    });
+}
+
+} // namespace anec::ir

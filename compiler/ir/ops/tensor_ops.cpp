@@ -1,0 +1,289 @@
+// MIL's tensor operations (coremltools iOS15/16 tensor_operation): tensors made from nothing
+// (fill, range_1d), masks and scans (band_part, cumsum), padding and replication (pad, tile,
+// stack, reverse) and sorting (topk, argsort).
+#include <cmath>
+#include <limits>
+
+#include "ir/ops/op_helpers.hpp"
+
+namespace anec::ir {
+
+namespace {
+using ops::listString;
+using ops::Results;
+
+// The largest element count a made-up tensor may have (the language's limit for tensor types).
+constexpr int64_t kMaxElements = int64_t(1) << 48;
+
+Expected<bool> checkSize(const std::string& what, const Shape& shape) {
+    auto count = ops::checkedProduct(shape);
+    if (!count || *count > kMaxElements)
+        return fail(what + ": the result " + shapeString(shape) + " is too large");
+    return true;
+}
+
+Results inferBandPart(const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    if (x.dtype != DType::Bool) {
+        if (auto ok = ops::checkFloatOrInt32("band_part", x); !ok)
+            return fail(ok.error() + " (or bool)");
+    }
+    if (x.rank() < 2)
+        return fail("band_part needs a tensor of rank >= 2 (its last two dims are the matrix), "
+                    "got " +
+                    x.str());
+    return ops::single(x);
+}
+
+Results inferCumsum(const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    if (auto ok = ops::checkFloatOrInt32("cumsum", x); !ok) return fail(ok.error());
+    if (x.isScalar()) return fail("cumsum needs a tensor of rank >= 1, got " + x.str());
+    auto axis = ops::checkAxis("cumsum axis", ctx.intAttr("axis"), x);
+    if (!axis) return fail(axis.error());
+    return ops::single(x);
+}
+
+// MIL fill: shape (a constant here, like reshape's) and an optional scalar value (default fp32 0).
+Results inferFill(const InferContext& ctx) {
+    const std::vector<int64_t>& shape = ctx.intListAttr("shape");
+    const TensorType* value = ctx.operand(0);
+    if (shape.empty()) return fail("fill needs a shape with at least one dimension");
+    for (int64_t d : shape)
+        if (d < 1) return fail("fill shape " + listString(shape) + " must be positive");
+    if (auto ok = checkSize("fill", shape); !ok) return fail(ok.error());
+    if (!value) return ops::single({DType::Fp32, shape});
+    if (auto ok = ops::checkScalar("fill value", *value); !ok) return fail(ok.error());
+    if (value->dtype != DType::Bool) {
+        if (auto ok = ops::checkFloatOrInt32("fill value", *value); !ok)
+            return fail(ok.error() + " (or bool)");
+    }
+    return ops::single({value->dtype, shape});
+}
+
+// ceil((end - start) / step) elements start, start + step, ...; the operands must be constants.
+Results inferRange(const InferContext& ctx) {
+    const char* names[] = {"start", "end", "step"};
+    double values[3] = {0, 0, 0};
+    const TensorType& start = *ctx.operand(0);
+    for (size_t i = 0; i < 3; ++i) {
+        const TensorType& operand = *ctx.operand(i);
+        const std::string what = std::string("range_1d ") + names[i];
+        if (auto ok = ops::checkScalar(what, operand); !ok) return fail(ok.error());
+        if (auto ok = ops::checkFloatOrInt32(what, operand); !ok) return fail(ok.error());
+        if (operand.dtype != start.dtype)
+            return fail("range_1d needs start, end and step of one type, got " + start.str() +
+                        ", " + ctx.operand(1)->str() + " and " + ctx.operand(2)->str());
+        const ConstData* value = ctx.operandValue(i);
+        if (!value)
+            return fail("range_1d needs constant start, end and step (they set its length), but " +
+                        std::string(names[i]) + " is computed");
+        values[i] = value->at(0);
+    }
+    const std::string range = "range_1d from " + attributeString(values[0]) + " to " +
+                              attributeString(values[1]) + " by " + attributeString(values[2]);
+    if (values[2] == 0 || !std::isfinite(values[0] + values[1] + values[2]))
+        return fail(range + ": the step must be non-zero and all three finite");
+    const double count = std::ceil((values[1] - values[0]) / values[2]);
+    if (count < 1) return fail(range + " is empty");
+    if (count > static_cast<double>(std::numeric_limits<int32_t>::max()))
+        return fail(range + " has too many elements");
+    return ops::single({start.dtype, {static_cast<int64_t>(count)}});
+}
+
+// MIL pad: pad holds (before, after) pairs for the last len(pad) / 2 dims of x.
+Results inferPad(const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    const std::vector<int64_t>& pad = ctx.intListAttr("pad");
+    const std::string& mode = ctx.stringAttr("mode");
+    if (auto ok = ops::checkFloat("pad", x); !ok) return fail(ok.error());
+    if (mode != "constant" && mode != "reflect" && mode != "replicate")
+        return fail("pad mode must be \"constant\", \"reflect\" or \"replicate\", got \"" + mode +
+                    "\"");
+    if (pad.empty() || pad.size() % 2 != 0 || pad.size() / 2 > x.rank())
+        return fail("pad " + listString(pad) +
+                    " must hold a (before, after) pair for each of the last dims of " + x.str() +
+                    " (2 to " + std::to_string(2 * x.rank()) + " values)");
+    Shape out = x.shape;
+    const size_t first = x.rank() - pad.size() / 2;
+    for (size_t i = 0; i < pad.size(); ++i) {
+        const size_t d = first + i / 2;
+        if (pad[i] < 0) return fail("pad " + listString(pad) + " must not be negative");
+        // reflect mirrors without repeating the edge, so it needs pad < dim; replicate repeats
+        // the edge element (coremltools allows up to the dim).
+        const int64_t limit = mode == "reflect" ? x.shape[d] - 1 : x.shape[d];
+        if (mode != "constant" && pad[i] > limit)
+            return fail("pad " + listString(pad) + " in mode \"" + mode + "\" can add at most " +
+                        std::to_string(limit) + " elements on each side of dimension " +
+                        std::to_string(d) + " of " + x.str());
+        out[d] += pad[i];
+    }
+    if (auto ok = checkSize("pad", out); !ok) return fail(ok.error());
+    return ops::single({x.dtype, out});
+}
+
+Expected<bool> checkElements(const std::string& opName, const TensorType& x) {
+    if (x.dtype == DType::String) return fail(opName + " cannot take a string, got " + x.str());
+    return true;
+}
+
+Results inferTile(const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    const std::vector<int64_t>& reps = ctx.intListAttr("reps");
+    if (auto ok = checkElements("tile", x); !ok) return fail(ok.error());
+    if (x.isScalar()) return fail("tile needs a tensor of rank >= 1, got " + x.str());
+    if (auto ok = ops::checkPerDim("tile reps", reps, x); !ok) return fail(ok.error());
+    Shape out = x.shape;
+    for (size_t d = 0; d < x.rank(); ++d) {
+        if (reps[d] < 1) return fail("tile reps " + listString(reps) + " must be positive");
+        if (reps[d] > kMaxElements / out[d])
+            return fail("tile: the result of repeating " + x.str() + " " + listString(reps) +
+                        " times is too large");
+        out[d] *= reps[d];
+    }
+    if (auto ok = checkSize("tile", out); !ok) return fail(ok.error());
+    return ops::single({x.dtype, out});
+}
+
+Results inferStack(const InferContext& ctx) {
+    const auto& values = ctx.operands();
+    if (values.empty()) return fail("stack needs at least one value");
+    const TensorType& first = *values[0];
+    if (auto ok = checkElements("stack", first); !ok) return fail(ok.error());
+    for (const TensorType* value : values)
+        if (*value != first)
+            return fail("stack needs values of one type, got " + first.str() + " and " +
+                        value->str());
+    const int64_t axis = ctx.intAttr("axis");
+    auto normalized = normalizeAxis(axis, first.rank() + 1); // an axis of the result
+    if (!normalized)
+        return fail("stack axis " + std::to_string(axis) + " is out of range for the rank-" +
+                    std::to_string(first.rank() + 1) + " result of stacking " + first.str());
+    Shape out = first.shape;
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(*normalized),
+               static_cast<int64_t>(values.size()));
+    return ops::single({first.dtype, out});
+}
+
+Results inferReverse(const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    if (auto ok = checkElements("reverse", x); !ok) return fail(ok.error());
+    auto axes = ops::checkAxes("reverse axes", ctx.intListAttr("axes"), x);
+    if (!axes) return fail(axes.error());
+    return ops::single(x);
+}
+
+// The sorted axis of topk / argsort.
+Expected<size_t> checkSortAxis(const std::string& opName, const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    if (auto ok = ops::checkFloatOrInt32(opName, x); !ok) return fail(ok.error());
+    if (x.isScalar()) return fail(opName + " needs a tensor of rank >= 1, got " + x.str());
+    return ops::checkAxis(opName + " axis", ctx.intAttr("axis"), x);
+}
+
+Results inferTopk(const InferContext& ctx) {
+    auto axis = checkSortAxis("topk", ctx);
+    if (!axis) return fail(axis.error());
+    const TensorType& x = *ctx.operand(0);
+    const int64_t k = ctx.intAttr("k");
+    if (k < 1 || k > x.shape[*axis])
+        return fail("topk k " + std::to_string(k) + " must be between 1 and the size " +
+                    std::to_string(x.shape[*axis]) + " of axis " + std::to_string(*axis) + " of " +
+                    x.str());
+    Shape out = x.shape;
+    out[*axis] = k;
+    return std::vector<TensorType>{{x.dtype, out}, {DType::Int32, out}};
+}
+
+Results inferArgsort(const InferContext& ctx) {
+    auto axis = checkSortAxis("argsort", ctx);
+    if (!axis) return fail(axis.error());
+    return ops::single({DType::Int32, ctx.operand(0)->shape});
+}
+} // namespace
+
+void registerTensorOps(OpRegistry& registry) {
+    registry.add({
+        .name = "band_part",
+        .operands = {{"x"}},
+        .attrs = {{"lower", AttrKind::Int, int64_t{-1}}, {"upper", AttrKind::Int, int64_t{-1}}},
+        .infer = inferBandPart,
+        .summary = "x where the last two dims (row m, column n) satisfy m - n <= lower and "
+                   "n - m <= upper (negative: no limit), else 0 / false",
+    });
+    registry.add({
+        .name = "cumsum",
+        .operands = {{"x"}},
+        .attrs = {{"axis", AttrKind::Int, int64_t{0}},
+                  {"exclusive", AttrKind::Bool, false},
+                  {"reverse", AttrKind::Bool, false}},
+        .infer = inferCumsum,
+        .summary = "running sums along axis (exclusive: without the element itself; reverse: "
+                   "from the end)",
+    });
+    registry.add({
+        .name = "fill",
+        .operands = {{"value", OperandArity::Optional}},
+        .attrs = {{"shape", AttrKind::IntList, std::nullopt}},
+        .infer = inferFill,
+        .summary = "a tensor of shape filled with the scalar value (absent: fp32 0)",
+    });
+    registry.add({
+        .name = "range_1d",
+        .operands = {{"start"}, {"end"}, {"step"}},
+        .attrs = {},
+        .infer = inferRange,
+        .summary = "start, start + step, ... up to end (exclusive), like numpy.arange; constant "
+                   "int32, fp16 or fp32 scalars",
+    });
+    registry.add({
+        .name = "pad",
+        .operands = {{"x"}},
+        .attrs = {{"pad", AttrKind::IntList, std::nullopt},
+                  {"mode", AttrKind::String, std::string("constant")},
+                  {"constant_val", AttrKind::Float, 0.0}},
+        .infer = inferPad,
+        .summary = "pads the last len(pad)/2 dims by (before, after) pairs: mode constant "
+                   "(constant_val), reflect or replicate",
+    });
+    registry.add({
+        .name = "tile",
+        .operands = {{"x"}},
+        .attrs = {{"reps", AttrKind::IntList, std::nullopt}},
+        .infer = inferTile,
+        .summary = "x repeated reps[d] times along each dim d",
+    });
+    registry.add({
+        .name = "stack",
+        .operands = {{"values", OperandArity::Variadic}},
+        .attrs = {{"axis", AttrKind::Int, std::nullopt}},
+        .infer = inferStack,
+        .summary = "tensors of one type joined along a new axis (of the result)",
+    });
+    registry.add({
+        .name = "reverse",
+        .operands = {{"x"}},
+        .attrs = {{"axes", AttrKind::IntList, std::vector<int64_t>{}}},
+        .infer = inferReverse,
+        .summary = "x with the order of the elements along axes reversed (empty: all axes)",
+    });
+    registry.add({
+        .name = "topk",
+        .operands = {{"x"}},
+        .attrs = {{"k", AttrKind::Int, int64_t{1}},
+                  {"axis", AttrKind::Int, int64_t{-1}},
+                  {"ascending", AttrKind::Bool, false}},
+        .infer = inferTopk,
+        .summary = "the k largest (ascending: smallest) values along axis and their int32 "
+                   "indices, sorted; ties keep the lower index first",
+    });
+    registry.add({
+        .name = "argsort",
+        .operands = {{"x"}},
+        .attrs = {{"axis", AttrKind::Int, int64_t{-1}}, {"ascending", AttrKind::Bool, false}},
+        .infer = inferArgsort,
+        .summary = "the int32 indices that sort x along axis (default descending; stable)",
+    });
+}
+
+} // namespace anec::ir
