@@ -3,10 +3,10 @@
 //
 // Tolerance. The reference backend rounds every op to fp16 (2^-11 relative), through about 40
 // ops per layer whose errors add up along the residual stream; measured, the logits differ from
-// float64 by under 1% of their largest magnitude (see the INFO line). 2.5% of max|logit| allows
-// that with margin, and any real error (a RoPE pair swapped, a head mixed up, the mask off by
-// one, a weight transposed) moves logits by tens of percent, which the checks in the second test
-// case show by breaking the model on purpose.
+// float64 by 0.07% of their largest magnitude. 1% of max|logit| allows that with a wide margin,
+// while real errors move logits by more: measured, leaving RoPE out of the keys 4.8%, attending
+// to the queries instead of the values 76%, a transposed output projection 52% (the second test
+// case breaks the model on purpose to keep that true).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -90,7 +90,7 @@ double forwardError(const std::string& text) {
     return logitError(outputs.at("logits"), llama::forward(kConfig, weights, input));
 }
 
-constexpr double kTolerance = 2.5e-2;
+constexpr double kTolerance = 1e-2;
 } // namespace
 
 TEST_CASE("stories110m: forward matches a float64 llama2.c forward pass", "[models]") {
@@ -122,7 +122,7 @@ TEST_CASE("stories110m: the loss kernel is the float64 cross-entropy", "[models]
     std::vector<int> input = tokens(kConfig);
     std::vector<int> targets(input.begin() + 1, input.end());
     targets.push_back(input.front());
-    auto outputs = pt::runKernel(module, "loss",
+    auto outputs = pt::runKernel(module, "loss_fwd",
                                  {{"tokens", intTensor({1, kConfig.seq}, input)},
                                   {"targets", intTensor({1, 1, 1, kConfig.seq}, targets)}});
     llama::Weights weights = llama::storiesWeights(kConfig);
