@@ -178,7 +178,7 @@ std::optional<int64_t> ConstEvaluator::evalQualified(const ast::Expr& expr,
     if (!module->second) return std::nullopt; // the file has errors (reported)
     ConstEvaluator& other = *module->second->evaluator;
     if (!module->second->globals.consts.count(member.member)) {
-        reporter_.error(expr.loc, "'" + module->second->path + "' has no constant '" +
+        reporter_.error(expr.loc, "'" + module->second->name + "' has no constant '" +
                                       member.member + "'" +
                                       didYouMean(member.member, module->second->globals.names()));
         return std::nullopt;

@@ -451,7 +451,7 @@ Operand BodyLowerer::lowerQualifiedCall(const ast::Expr& expr, const ast::CallEx
         std::vector<std::string> names;
         for (const auto& [name, entry] : imported.fns)
             names.push_back(name);
-        reporter().error(expr.loc, "'" + module->second->path + "' has no function '" +
+        reporter().error(expr.loc, "'" + module->second->name + "' has no function '" +
                                        call.callee + "'" + didYouMean(call.callee, names));
         return Operand::error();
     }

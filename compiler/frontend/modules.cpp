@@ -93,6 +93,7 @@ Module& ModuleAnalyzer::analyzeMain(const ast::Program& program, const Options& 
     main_ = std::make_unique<Module>();
     main_->file = program.file;
     main_->path = program.file ? diagnostics_.sources().path(program.file) : std::string();
+    main_->name = main_->path;
     main_->key = canonicalKey(main_->path);
     main_->program = &program;
     main_->isMain = true;
@@ -118,7 +119,7 @@ const Module* ModuleAnalyzer::import(const ast::ImportDecl& decl, const Module& 
     std::unique_ptr<Module> fresh = readModule(decl, importer);
     if (!fresh) return nullptr;
     if (std::find(stack_.begin(), stack_.end(), fresh->key) != stack_.end()) {
-        reporter_.error(decl.loc, "import cycle: '" + importer.path + "' imports '" + fresh->path +
+        reporter_.error(decl.loc, "import cycle: '" + importer.name + "' imports '" + fresh->name +
                                       "', which is being imported already");
         return nullptr;
     }
@@ -152,6 +153,7 @@ std::unique_ptr<Module> ModuleAnalyzer::readModule(const ast::ImportDecl& decl,
             return nullptr;
         }
         module->path = path;
+        module->name = path;
         module->key = "std:" + path;
         text = std::string(*source);
     } else {
@@ -171,6 +173,7 @@ std::unique_ptr<Module> ModuleAnalyzer::readModule(const ast::ImportDecl& decl,
         }
         text = buffer.str();
         module->path = file.lexically_normal().generic_string();
+        module->name = decl.path;
         module->key = canonicalKey(file);
     }
     if (!sources_) {
@@ -215,17 +218,17 @@ void ModuleAnalyzer::bindImport(const ast::ImportDecl& decl, const Module* impor
         const Globals& from = imported->globals;
         if (auto c = from.consts.find(name.name); c != from.consts.end()) {
             ConstEntry entry = c->second;
-            entry.importedFrom = imported->path;
+            entry.importedFrom = imported->name;
             globals.consts[name.name] = entry;
         } else if (auto f = from.fns.find(name.name); f != from.fns.end()) {
             globals.fns[name.name] = f->second;
         } else if (from.defines(name.name)) {
-            reporter_.error(name.loc, "'" + name.name + "' in '" + imported->path +
+            reporter_.error(name.loc, "'" + name.name + "' in '" + imported->name +
                                           "' is not a constant or function (only those can be "
                                           "imported)");
             globals.poisoned.insert(name.name);
         } else {
-            reporter_.error(name.loc, "'" + imported->path + "' does not define '" + name.name +
+            reporter_.error(name.loc, "'" + imported->name + "' does not define '" + name.name +
                                           "'" + didYouMean(name.name, from.names()));
             globals.poisoned.insert(name.name);
         }

@@ -202,7 +202,8 @@ class ConstEvaluator {
 
 // One .ane file: the program, or a file it imports.
 struct Module {
-    std::string path;   // as shown in diagnostics ("std/nn.ane", "lib/layers.ane")
+    std::string path;   // the file, as registered for diagnostics
+    std::string name;   // as messages name it: the path in the first import of it, "std/nn.ane"
     std::string key;    // identity for import cycles and sharing (canonical path)
     uint32_t file = 0;  // SourceManager id
     const ast::Program* program = nullptr; // null when the file has syntax errors
