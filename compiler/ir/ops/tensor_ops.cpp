@@ -80,8 +80,12 @@ Results inferRange(const InferContext& ctx) {
                         std::string(names[i]) + " is computed");
         values[i] = value->at(0);
     }
-    const std::string range = "range_1d from " + attributeString(values[0]) + " to " +
-                              attributeString(values[1]) + " by " + attributeString(values[2]);
+    auto spell = [&](double v) {
+        return isInteger(start.dtype) ? std::to_string(static_cast<int64_t>(v))
+                                      : attributeString(v);
+    };
+    const std::string range = "range_1d from " + spell(values[0]) + " to " + spell(values[1]) +
+                              " by " + spell(values[2]);
     if (values[2] == 0 || !std::isfinite(values[0] + values[1] + values[2]))
         return fail(range + ": the step must be non-zero and all three finite");
     const double count = std::ceil((values[1] - values[0]) / values[2]);
