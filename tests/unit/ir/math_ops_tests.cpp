@@ -20,10 +20,9 @@ TensorType u8(Shape shape) {
 } // namespace
 
 TEST_CASE("unary math and activations keep the float type", "[ops][math]") {
-    for (const char* kind :
-         {"sin",   "cos",  "tan",  "asin",  "acos",  "atan",  "sinh",     "cosh",
-          "atanh", "floor", "ceil", "round", "erf",  "exp2",  "sign",     "square",
-          "relu6", "softplus", "softsign", "inverse"}) {
+    for (const char* kind : {"sin",  "cos",    "tan",   "asin",     "acos",     "atan",   "sinh",
+                             "cosh", "atanh",  "floor", "ceil",     "round",    "erf",    "exp2",
+                             "sign", "square", "relu6", "softplus", "softsign", "inverse"}) {
         INFO(kind);
         CHECK(OpInference(kind).input(f16({2, 3})).one() == f16({2, 3}));
         CHECK(OpInference(kind).input(i32({2})).error() ==
@@ -57,8 +56,9 @@ TEST_CASE("the new reductions follow reduce_sum's shape rules", "[ops][math]") {
     for (const char* kind : {"reduce_prod", "reduce_l1_norm", "reduce_l2_norm", "reduce_log_sum",
                              "reduce_log_sum_exp", "reduce_sum_square"}) {
         INFO(kind);
-        CHECK(OpInference(kind, {{"axes", List{1}}, {"keep_dims", true}}).input(f16({2, 3, 4})).one() ==
-              f16({2, 1, 4}));
+        CHECK(OpInference(kind, {{"axes", List{1}}, {"keep_dims", true}})
+                  .input(f16({2, 3, 4}))
+                  .one() == f16({2, 1, 4}));
         CHECK(OpInference(kind).input(f16({2, 3})).one() == f16({}));
     }
     CHECK(OpInference("reduce_prod", {{"axes", List{0}}}).input(i32({2, 3})).one() == i32({3}));
@@ -82,10 +82,9 @@ TEST_CASE("reduce_argmax and reduce_argmin give int32 along one axis", "[ops][ma
 TEST_CASE("avg_pool and max_pool window geometry", "[ops][pool]") {
     auto pool = [](const char* kind, List kernel, List strides, std::string padType,
                    List pad = {}) {
-        return OpInference(kind, {{"kernel_sizes", kernel},
-                                  {"strides", strides},
-                                  {"pad_type", padType},
-                                  {"pad", pad}});
+        return OpInference(
+            kind,
+            {{"kernel_sizes", kernel}, {"strides", strides}, {"pad_type", padType}, {"pad", pad}});
     };
     CHECK(pool("max_pool", {2, 2}, {2, 2}, "valid").input(f16({1, 3, 8, 7})).one() ==
           f16({1, 3, 4, 3}));
@@ -111,7 +110,8 @@ TEST_CASE("avg_pool and max_pool window geometry", "[ops][pool]") {
     CHECK(pool("avg_pool", {2}, {}, "full").input(f16({1, 3, 8})).error() ==
           "avg_pool pad_type must be \"valid\", \"same\", \"same_lower\" or \"custom\", got "
           "\"full\"");
-    AttrMap ceil{{"kernel_sizes", List{2}}, {"pad_type", std::string("valid")}, {"ceil_mode", true}};
+    AttrMap ceil{
+        {"kernel_sizes", List{2}}, {"pad_type", std::string("valid")}, {"ceil_mode", true}};
     CHECK(OpInference("max_pool", ceil).input(f16({1, 3, 8})).error() ==
           "max_pool ceil_mode is not supported (pad the input instead)");
 }
@@ -167,8 +167,9 @@ TEST_CASE("quantize and dequantize: per tensor or per channel, iOS17", "[ops][qu
           "quantize scale values must be finite and non-zero, got 0.0");
     CHECK(OpInference("quantize", toInt8).input(f16({2, 3})).constant(f32({}), {1}).error() ==
           "quantize scale fp32 must be fp16");
-    CHECK(OpInference("quantize", toInt8).input(f16({2, 3})).constant(f16({3}), {1, 1, 1}).error() ==
-          "quantize needs an axis with the vector scale fp16[3] (per-channel quantization)");
+    CHECK(
+        OpInference("quantize", toInt8).input(f16({2, 3})).constant(f16({3}), {1, 1, 1}).error() ==
+        "quantize needs an axis with the vector scale fp16[3] (per-channel quantization)");
     CHECK(OpInference("quantize", {{"output_dtype", std::string("int8")}, {"axis", integer(0)}})
               .input(f16({2, 3}))
               .constant(f16({}), {1})

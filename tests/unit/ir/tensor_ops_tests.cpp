@@ -15,10 +15,9 @@ Attribute integer(int64_t value) {
 TEST_CASE("gather: x[:axis] + indices[batch_dims:] + x[axis+1:]", "[ops][gather]") {
     // The embedding lookup: a [vocab, dim] table and int32 token ids [1, seq].
     CHECK(OpInference("gather").input(f16({100, 16})).input(i32({1, 8})).one() == f16({1, 8, 16}));
-    CHECK(OpInference("gather", {{"axis", integer(1)}})
-              .input(f32({2, 5, 3}))
-              .input(i32({4}))
-              .one() == f32({2, 4, 3}));
+    CHECK(
+        OpInference("gather", {{"axis", integer(1)}}).input(f32({2, 5, 3})).input(i32({4})).one() ==
+        f32({2, 4, 3}));
     CHECK(OpInference("gather", {{"axis", integer(-1)}}).input(i32({2, 5})).input(i32({})).one() ==
           i32({2}));
     CHECK(OpInference("gather", {{"axis", integer(1)}, {"batch_dims", integer(1)}})
@@ -35,8 +34,9 @@ TEST_CASE("gather diagnostics", "[ops][gather]") {
           "gather needs an fp16, fp32 or int32 tensor, got bool[4]");
     CHECK(OpInference("gather").input(f16({})).input(i32({2})).error() ==
           "gather needs x of rank >= 1, got fp16");
-    CHECK(OpInference("gather", {{"axis", integer(2)}}).input(f16({4, 2})).input(i32({2})).error() ==
-          "gather axis 2 is out of range for fp16[4,2] (rank 2)");
+    CHECK(
+        OpInference("gather", {{"axis", integer(2)}}).input(f16({4, 2})).input(i32({2})).error() ==
+        "gather axis 2 is out of range for fp16[4,2] (rank 2)");
     CHECK(OpInference("gather", {{"batch_dims", integer(1)}})
               .input(f16({4, 2}))
               .input(i32({4}))
@@ -153,8 +153,7 @@ TEST_CASE("pad adds (before, after) pairs to the last dims", "[ops][tensor]") {
     CHECK(pad({1, -2}).input(f16({2, 3})).error() == "pad [1, -2] must not be negative");
     CHECK(pad({1, 1}, "wrap").input(f16({3})).error() ==
           "pad mode must be \"constant\", \"reflect\" or \"replicate\", got \"wrap\"");
-    CHECK(pad({1, 1}).input(i32({3})).error() ==
-          "pad needs a floating-point tensor, got int32[3]");
+    CHECK(pad({1, 1}).input(i32({3})).error() == "pad needs a floating-point tensor, got int32[3]");
 }
 
 TEST_CASE("tile, stack and reverse", "[ops][tensor]") {
@@ -164,8 +163,9 @@ TEST_CASE("tile, stack and reverse", "[ops][tensor]") {
           "tile reps [2] has 1 entries but fp16[1,4] has rank 2");
     CHECK(OpInference("tile", {{"reps", List{2, 0}}}).input(f16({1, 4})).error() ==
           "tile reps [2, 0] must be positive");
-    CHECK(OpInference("stack", {{"axis", integer(0)}}).input(f16({2, 3})).input(f16({2, 3})).one() ==
-          f16({2, 2, 3}));
+    CHECK(
+        OpInference("stack", {{"axis", integer(0)}}).input(f16({2, 3})).input(f16({2, 3})).one() ==
+        f16({2, 2, 3}));
     CHECK(OpInference("stack", {{"axis", integer(-1)}})
               .input(f16({2, 3}))
               .input(f16({2, 3}))
@@ -173,8 +173,10 @@ TEST_CASE("tile, stack and reverse", "[ops][tensor]") {
               .one() == f16({2, 3, 3}));
     CHECK(OpInference("stack", {{"axis", integer(3)}}).input(f16({2, 3})).error() ==
           "stack axis 3 is out of range for the rank-3 result of stacking fp16[2,3]");
-    CHECK(OpInference("stack", {{"axis", integer(0)}}).input(f16({2, 3})).input(f16({3, 2})).error() ==
-          "stack needs values of one type, got fp16[2,3] and fp16[3,2]");
+    CHECK(OpInference("stack", {{"axis", integer(0)}})
+              .input(f16({2, 3}))
+              .input(f16({3, 2}))
+              .error() == "stack needs values of one type, got fp16[2,3] and fp16[3,2]");
     CHECK(OpInference("reverse").input(boolean({2, 3})).one() == boolean({2, 3}));
     CHECK(OpInference("reverse", {{"axes", List{1, -1}}}).input(f16({2, 3})).error() ==
           "reverse axes [1, -1] name axis 1 of fp16[2,3] twice");

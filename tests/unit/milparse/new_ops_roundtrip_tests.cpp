@@ -34,7 +34,9 @@ std::vector<EmitCase> cases() {
     std::vector<EmitCase> out = {
         {"gather", {{"axis", int64_t(0)}}, {{t(F16, {50, 8}), {}}, {t(I32, {1, 6}), {}}}},
         {"gather", {{"axis", int64_t(1)}}, {{t(F16, {2, 5}), {}}, {t(I32, {}), {3}}}},
-        {"gather_along_axis", {{"axis", int64_t(-1)}}, {{t(F16, {2, 5}), {}}, {t(I32, {2, 2}), {}}}},
+        {"gather_along_axis",
+         {{"axis", int64_t(-1)}},
+         {{t(F16, {2, 5}), {}}, {t(I32, {2, 2}), {}}}},
         {"band_part", {{"lower", int64_t(-1)}, {"upper", int64_t(0)}}, {{t(B, {8, 8}), {}}}},
         {"cumsum", {{"axis", int64_t(1)}, {"reverse", true}}, {{t(I32, {2, 3}), {}}}},
         {"fill", {{"shape", List{2, 3}}}, {{t(B, {}), {1}}}},
@@ -105,8 +107,8 @@ std::unique_ptr<ir::Kernel> kernelFor(const EmitCase& c) {
         if (o.constant.empty()) {
             operands.push_back(kernel->addInput("in" + std::to_string(i), o.type));
         } else {
-            operands.push_back(builder.createConst(std::make_shared<ir::ConstData>(
-                ir::ConstData::fromDoubles(o.type, o.constant))));
+            operands.push_back(builder.createConst(
+                std::make_shared<ir::ConstData>(ir::ConstData::fromDoubles(o.type, o.constant))));
         }
     }
     auto op = builder.create(c.kind, operands, c.attrs);

@@ -24,7 +24,8 @@ std::vector<double> poolRef(const PoolCase& c, const std::vector<double>& x, boo
         const int64_t stride = c.strides.empty() ? 1 : c.strides[d];
         if (c.padType == "custom") before[d] = c.pad[2 * d];
         if (c.padType == "same" || c.padType == "same_lower") {
-            int64_t total = std::max<int64_t>((out[2 + d] - 1) * stride + c.kernel[d] - c.x[2 + d], 0);
+            int64_t total =
+                std::max<int64_t>((out[2 + d] - 1) * stride + c.kernel[d] - c.x[2 + d], 0);
             before[d] = c.padType == "same" ? total / 2 : (total + 1) / 2;
         }
     }

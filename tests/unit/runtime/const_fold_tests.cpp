@@ -40,7 +40,9 @@ std::vector<FoldCase> cases() {
         {"range_1d", {}, {{f16({}), {0}}, {f16({}), {1}}, {f16({}), {0.125}}}},
         {"fill", {{"shape", List{2, 3}}}, {{b8({}), {1}}}},
         {"band_part", {{"lower", int64_t(-1)}, {"upper", int64_t(0)}}, {{f16({2, 3}), x6}}},
-        {"band_part", {{"lower", int64_t(1)}, {"upper", int64_t(1)}}, {{b8({3, 3}), ramp(9, 1, 0)}}},
+        {"band_part",
+         {{"lower", int64_t(1)}, {"upper", int64_t(1)}},
+         {{b8({3, 3}), ramp(9, 1, 0)}}},
         {"pow", {}, {{f16({6}), p6}, {f16({}), {-0.5}}}},
         {"floor_div", {}, {{i32({4}), {7, -7, 7, -7}}, {i32({4}), {2, 2, -2, -2}}}},
         {"mod", {}, {{f16({6}), x6}, {f16({}), {0.75}}}},
@@ -58,7 +60,9 @@ std::vector<FoldCase> cases() {
          {{"axis", int64_t(1)}, {"batch_dims", int64_t(1)}},
          {{f16({2, 3}), x6}, {i32({2, 2}), {2, 0, 1, 1}}}},
         {"gather_along_axis", {{"axis", int64_t(1)}}, {{f16({2, 3}), x6}, {i32({2, 1}), {2, 0}}}},
-        {"cumsum", {{"axis", int64_t(1)}, {"exclusive", true}, {"reverse", true}}, {{f16({2, 3}), x6}}},
+        {"cumsum",
+         {{"axis", int64_t(1)}, {"exclusive", true}, {"reverse", true}},
+         {{f16({2, 3}), x6}}},
         {"reduce_log_sum_exp", {{"axes", List{1}}}, {{f16({2, 3}), x6}}},
         {"reduce_l2_norm", {}, {{f16({2, 3}), x6}}},
         {"reduce_prod", {{"axes", List{0}}, {"keep_dims", true}}, {{f16({2, 3}), x6}}},
@@ -68,9 +72,8 @@ std::vector<FoldCase> cases() {
         {"sigmoid_hard", {{"alpha", 0.2}, {"beta", 0.5}}, {{f16({6}), x6}}},
         {"log", {{"epsilon", 0x1p-14}}, {{f16({6}), p6}}},
     };
-    for (const char* kind :
-         {"sin",   "cos",  "tan",  "atan",  "sinh",  "cosh",  "erf",    "exp2",     "floor",
-          "ceil",  "round", "sign", "square", "relu6", "softplus", "softsign"})
+    for (const char* kind : {"sin", "cos", "tan", "atan", "sinh", "cosh", "erf", "exp2", "floor",
+                             "ceil", "round", "sign", "square", "relu6", "softplus", "softsign"})
         out.push_back({kind, {}, {{f16({6}), x6}}});
     for (const char* kind : {"asin", "acos", "atanh"})
         out.push_back({kind, {}, {{f16({6}), ramp(6, -0.75, 0.25)}}});

@@ -49,10 +49,17 @@ std::vector<MathCase> mathCases() {
         {"softplus", {}, [](double x) { return std::log(1 + std::exp(x)); }, -8, 8},
         {"softsign", {}, [](double x) { return x / (1 + std::fabs(x)); }, -8, 8},
         {"inverse", {{"epsilon", 0.5}}, [](double x) { return 1 / (x + 0.5); }, 0, 4},
-        {"leaky_relu", {{"alpha", 0.125}}, [](double x) { return x >= 0 ? x : 0.125 * x; }, -4, 4,
+        {"leaky_relu",
+         {{"alpha", 0.125}},
+         [](double x) { return x >= 0 ? x : 0.125 * x; },
+         -4,
+         4,
          true},
-        {"elu", {{"alpha", 1.5}}, [](double x) { return x > 0 ? x : 1.5 * (std::exp(x) - 1); },
-         -4, 4},
+        {"elu",
+         {{"alpha", 1.5}},
+         [](double x) { return x > 0 ? x : 1.5 * (std::exp(x) - 1); },
+         -4,
+         4},
         {"sigmoid_hard",
          {{"alpha", 0.25}, {"beta", 0.5}},
          [](double x) { return std::min(std::max(0.25 * x + 0.5, 0.0), 1.0); },
@@ -223,7 +230,8 @@ TEST_CASE("reduce_log_sum_exp does not overflow for large inputs", "[runtime][op
     op.check({60000 + std::log(2.0), -INFINITY}, composite(ir::DType::Fp16));
 }
 
-TEST_CASE("reduce_argmax and reduce_argmin: the first extreme along the axis", "[runtime][ops][math]") {
+TEST_CASE("reduce_argmax and reduce_argmin: the first extreme along the axis",
+          "[runtime][ops][math]") {
     Random random(64);
     for (const char* kind : {"reduce_argmax", "reduce_argmin"}) {
         for (ir::DType dtype : {ir::DType::Fp16, ir::DType::Fp32, ir::DType::Int32}) {

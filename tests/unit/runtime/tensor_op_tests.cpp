@@ -100,16 +100,15 @@ TEST_CASE("gather_along_axis takes elementwise along the axis", "[runtime][ops][
 
 TEST_CASE("band_part keeps a band of the last two dims", "[runtime][ops][tensor]") {
     for (ir::DType dtype : {ir::DType::Fp16, ir::DType::Int32, ir::DType::Bool}) {
-        for (auto [lower, upper] : std::vector<std::pair<int64_t, int64_t>>{
-                 {-1, 0}, {0, -1}, {0, 0}, {1, 2}, {-1, -1}}) {
+        for (auto [lower, upper] :
+             std::vector<std::pair<int64_t, int64_t>>{{-1, 0}, {0, -1}, {0, 0}, {1, 2}, {-1, -1}}) {
             ir::TensorType x{dtype, {2, 3, 4}};
             SingleOp op("band_part", {{"lower", lower}, {"upper", upper}});
             op.operand(x, iota(x, 1));
             std::vector<double> expected = op.values(0);
             for (size_t i = 0; i < expected.size(); ++i) {
                 int64_t m = int64_t(i) / 4 % 3, n = int64_t(i) % 4;
-                if ((lower >= 0 && m - n > lower) || (upper >= 0 && n - m > upper))
-                    expected[i] = 0;
+                if ((lower >= 0 && m - n > lower) || (upper >= 0 && n - m > upper)) expected[i] = 0;
             }
             op.check(expected, kExact);
         }
