@@ -63,7 +63,7 @@ TEST_CASE("avg_pool and max_pool over 1 to 3 spatial dims", "[runtime][ops][pool
     const std::vector<PoolCase> cases = {
         {{1, 2, 6, 5}, {2, 2}, {2, 2}, "valid", {}},
         {{2, 3, 7, 7}, {3, 3}, {2, 2}, "same", {}},
-        {{1, 2, 6, 6}, {2, 3}, {2, 1}, "same_lower", {}},
+        {{1, 2, 6, 6}, {2, 3}, {1, 1}, "same_lower", {}}, // odd total padding: 1 before
         {{1, 2, 5, 4}, {3, 3}, {1, 1}, "custom", {1, 1, 2, 0}},
         {{2, 3, 9}, {4}, {3}, "same", {}},
         {{1, 2, 4, 3, 5}, {2, 2, 3}, {}, "valid", {}},
