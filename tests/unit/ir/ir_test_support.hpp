@@ -14,6 +14,11 @@ namespace anec::ir::test {
 
 using List = std::vector<int64_t>;
 
+// An int attribute (a bare literal would be a bool or double Attribute).
+inline Attribute integer(int64_t value) {
+    return value;
+}
+
 inline TensorType f16(Shape shape) {
     return {DType::Fp16, std::move(shape)};
 }

@@ -8,9 +8,6 @@ using namespace anec::ir;
 using namespace anec::ir::test;
 
 namespace {
-Attribute integer(int64_t value) {
-    return value;
-}
 TensorType i8(Shape shape) {
     return {DType::Int8, std::move(shape)};
 }

@@ -6,12 +6,6 @@ using namespace anec;
 using namespace anec::ir;
 using namespace anec::ir::test;
 
-namespace {
-Attribute integer(int64_t value) {
-    return value;
-}
-} // namespace
-
 TEST_CASE("gather: x[:axis] + indices[batch_dims:] + x[axis+1:]", "[ops][gather]") {
     // The embedding lookup: a [vocab, dim] table and int32 token ids [1, seq].
     CHECK(OpInference("gather").input(f16({100, 16})).input(i32({1, 8})).one() == f16({1, 8, 16}));
