@@ -90,6 +90,14 @@ TEST_CASE("builtins: what the new builtins lower to", "[builtins]") {
     Lowered activations("    y = leaky_relu(x) + elu(x, alpha = 0.5) + sigmoid_hard(x)");
     CHECK(*activations.opsOf("leaky_relu")[0]->attr<double>("alpha") == 0.01);
     CHECK(*activations.opsOf("sigmoid_hard")[0]->attr<double>("alpha") == 1.0 / 6);
+    Lowered cnn("    y = upsample_nearest_neighbor(pixel_shuffle(x, 2), scale_factor_width = 2)",
+                "fp16[1, 1, 4, 8]", "fp16[1, 4, 2, 2]");
+    CHECK(cnn.opKinds() == Kinds{"pixel_shuffle", "upsample_nearest_neighbor"});
+    AneCompile cache("kernel k(kv: fp16[1, 8, 4], pos: int32[1, 1, 4], new_kv: fp16[1, 1, 4]) "
+                     "-> (y: fp16[1, 8, 4]) {\n    y = scatter_along_axis(kv, pos, new_kv, axis = "
+                     "1)\n}\n");
+    REQUIRE(cache.module);
+    CHECK(*cache.opsOf("scatter_along_axis")[0]->attr<std::string>("mode") == "update");
     Lowered logic("    y = select(logical_and(x > 0, logical_not(x > 1)), x, mod(x, 2))");
     CHECK(logic.opsOf("logical_and").size() == 1);
 }

@@ -190,3 +190,46 @@ TEST_CASE("topk gives values and int32 indices; argsort indices", "[ops][tensor]
     CHECK(OpInference("argsort").input(f32({})).error() ==
           "argsort needs a tensor of rank >= 1, got fp32");
 }
+
+TEST_CASE("scatter_along_axis writes updates of the shape of indices", "[ops][gather]") {
+    auto scatter = [](std::string mode = "add") {
+        return OpInference("scatter_along_axis", {{"axis", integer(1)}, {"mode", mode}});
+    };
+    CHECK(scatter().input(f16({2, 8, 4})).input(i32({2, 1, 4})).input(f16({2, 1, 4})).one() ==
+          f16({2, 8, 4}));
+    CHECK(scatter("swap").input(f16({2, 8})).input(i32({2, 1})).input(f16({2, 1})).error() ==
+          "scatter_along_axis mode must be update, add, sub, mul, div, max or min, got \"swap\"");
+    CHECK(scatter().input(f16({2, 8})).input(i32({2, 1})).input(f16({2, 2})).error() ==
+          "scatter_along_axis updates fp16[2,2] must have the shape of indices int32[2,1] and the "
+          "element type of data fp16[2,8]");
+    CHECK(scatter().input(f16({2, 8})).input(i32({3, 1})).input(f16({3, 1})).error() ==
+          "scatter_along_axis needs data fp16[2,8] and indices int32[3,1] to agree in every "
+          "dimension but the axis 1; dimension 0 differs");
+    CHECK(scatter().input(f16({2, 8})).constant(i32({2, 1}), {0, 8}).input(f16({2, 1})).error() ==
+          "scatter_along_axis index 8 (element 1 of the indices) is out of range for axis 1 of "
+          "fp16[2,8] (valid: 0 to 7)");
+}
+
+TEST_CASE("pixel_shuffle and upsample_nearest_neighbor", "[ops][tensor]") {
+    CHECK(OpInference("pixel_shuffle", {{"upscale_factor", integer(2)}})
+              .input(f16({1, 8, 3, 5}))
+              .one() == f16({1, 2, 6, 10}));
+    CHECK(OpInference("pixel_shuffle", {{"upscale_factor", integer(2)}})
+              .input(f16({1, 6, 3, 5}))
+              .error() ==
+          "pixel_shuffle upscale_factor 2 must be positive with its square dividing the 6 "
+          "channels of fp16[1,6,3,5]");
+    CHECK(OpInference("pixel_shuffle", {{"upscale_factor", integer(1)}})
+              .input(f16({6, 3, 5}))
+              .error() == "pixel_shuffle needs x of rank 4 [N, C, H, W], got fp16[6,3,5]");
+    CHECK(OpInference("upsample_nearest_neighbor",
+                      {{"scale_factor_height", integer(2)}, {"scale_factor_width", integer(3)}})
+              .input(f16({1, 4, 3, 5}))
+              .one() == f16({1, 4, 6, 15}));
+    CHECK(OpInference("upsample_nearest_neighbor", {{"scale_factor_width", integer(0)}})
+              .input(f16({1, 4, 3, 5}))
+              .error() == "upsample_nearest_neighbor scale factors must be positive integers, "
+                          "got 1 and 0");
+    CHECK(OpInference("upsample_nearest_neighbor").input(f16({3, 5})).error() ==
+          "upsample_nearest_neighbor needs x of rank >= 3 ([.., H, W]), got fp16[3,5]");
+}

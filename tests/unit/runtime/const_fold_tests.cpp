@@ -71,6 +71,13 @@ std::vector<FoldCase> cases() {
         {"elu", {{"alpha", 0.5}}, {{f16({6}), x6}}},
         {"sigmoid_hard", {{"alpha", 0.2}, {"beta", 0.5}}, {{f16({6}), x6}}},
         {"log", {{"epsilon", 0x1p-14}}, {{f16({6}), p6}}},
+        {"pixel_shuffle", {{"upscale_factor", int64_t(2)}}, {{f16({1, 4, 1, 2}), ramp(8, 0, 1)}}},
+        {"upsample_nearest_neighbor",
+         {{"scale_factor_height", int64_t(2)}, {"scale_factor_width", int64_t(2)}},
+         {{f16({1, 2, 3}), x6}}},
+        {"scatter_along_axis",
+         {{"axis", int64_t(1)}, {"mode", std::string("mul")}},
+         {{f16({2, 3}), x6}, {i32({2, 2}), {2, 2, 0, 1}}, {f16({2, 2}), {2, 3, -1, 0.5}}}},
     };
     for (const char* kind : {"sin", "cos", "tan", "atan", "sinh", "cosh", "erf", "exp2", "floor",
                              "ceil", "round", "sign", "square", "relu6", "softplus", "softsign"})

@@ -256,3 +256,57 @@ TEST_CASE("topk and argsort: sorted, stable on ties, NaN largest", "[runtime][op
     nan.operand({ir::DType::Fp16, {3}}, {1, NAN, 2});
     CHECK(nan.run(Precision::Float64, 1) == std::vector<double>{1, 2});
 }
+
+TEST_CASE("scatter_along_axis combines updates in order", "[runtime][ops][gather]") {
+    // data [2, 4], writes along axis 1 at [[3, 0, 3], [1, 1, 2]].
+    const ir::TensorType data{ir::DType::Fp16, {2, 4}}, indices{ir::DType::Int32, {2, 3}};
+    const std::vector<double> d{1, 2, 3, 4, 5, 6, 7, 8}, idx{3, 0, 3, 1, 1, 2},
+        u{10, 20, 30, 1, 2, 3};
+    const std::map<std::string, std::vector<double>> expected{
+        {"update", {20, 2, 3, 30, 5, 2, 3, 8}},
+        {"add", {21, 2, 3, 44, 5, 9, 10, 8}},
+        {"sub", {-19, 2, 3, -36, 5, 3, 4, 8}},
+        {"mul", {20, 2, 3, 1200, 5, 12, 21, 8}},
+        {"max", {20, 2, 3, 30, 5, 6, 7, 8}},
+        {"min", {1, 2, 3, 4, 5, 1, 3, 8}},
+        {"div", {0.05, 2, 3, 4.0 / 300, 5, 3, 7.0 / 3, 8}},
+    };
+    for (const auto& [mode, values] : expected) {
+        SingleOp op("scatter_along_axis", {{"axis", int64_t(1)}, {"mode", mode}});
+        op.operand(data, d).operand(indices, idx).operand({ir::DType::Fp16, {2, 3}}, u);
+        op.check(values, composite(ir::DType::Fp16));
+    }
+    SingleOp outside("scatter_along_axis", {{"axis", int64_t(0)}});
+    outside.operand({ir::DType::Int32, {2}}, {1, 2})
+        .operand({ir::DType::Int32, {1}}, {2})
+        .operand({ir::DType::Int32, {1}}, {5});
+    CHECK_THROWS_WITH(outside.run(Precision::Float64),
+                      Catch::Contains("index 2 is out of range for an axis of size 2"));
+}
+
+TEST_CASE("pixel_shuffle and upsample_nearest_neighbor move channels and repeat pixels",
+          "[runtime][ops][tensor]") {
+    const ir::TensorType x{ir::DType::Fp32, {1, 8, 2, 3}};
+    SingleOp shuffle("pixel_shuffle", {{"upscale_factor", int64_t(2)}});
+    shuffle.operand(x, iota(x, 0));
+    const ir::Shape out{1, 2, 4, 6};
+    std::vector<double> shuffled;
+    for (int64_t i = 0; i < count(out); ++i) {
+        auto o = unflatten(i, out); // PyTorch: out[c, h, w] = x[c * 4 + (h % 2) * 2 + w % 2]
+        shuffled.push_back(
+            double(flatten({0, o[1] * 4 + o[2] % 2 * 2 + o[3] % 2, o[2] / 2, o[3] / 2}, x.shape)));
+    }
+    shuffle.check(shuffled, kExact);
+
+    const ir::TensorType y{ir::DType::Fp16, {2, 2, 3}};
+    SingleOp upsample("upsample_nearest_neighbor",
+                      {{"scale_factor_height", int64_t(2)}, {"scale_factor_width", int64_t(3)}});
+    upsample.operand(y, iota(y, 0));
+    const ir::Shape big{2, 4, 9};
+    std::vector<double> repeated;
+    for (int64_t i = 0; i < count(big); ++i) {
+        auto o = unflatten(i, big);
+        repeated.push_back(double(flatten({o[0], o[1] / 2, o[2] / 3}, y.shape)));
+    }
+    upsample.check(repeated, kExact);
+}
