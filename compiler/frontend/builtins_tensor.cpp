@@ -43,6 +43,35 @@ Operand lowerGatherAlongAxis(BuiltinCall& c) {
     return c.lowerer.createOp("gather_along_axis", {x, indices}, {{"axis", *axis}}, c.loc());
 }
 
+// scatter_along_axis(data, indices, updates, axis, mode = "update"): a KV-cache write.
+Operand lowerScatterAlongAxis(BuiltinCall& c) {
+    ir::Value* data = c.tensor(0);
+    ir::Value* indices = c.tensor(1);
+    ir::Value* updates = c.tensor(2);
+    auto axis = c.integer(3);
+    auto mode = c.string(4, std::string("update"));
+    if (c.failed()) return c.fail();
+    return c.lowerer.createOp("scatter_along_axis", {data, indices, updates},
+                              {{"axis", *axis}, {"mode", *mode}}, c.loc());
+}
+
+Operand lowerPixelShuffle(BuiltinCall& c) {
+    ir::Value* x = c.tensor(0);
+    auto factor = c.integer(1);
+    if (c.failed()) return c.fail();
+    return c.lowerer.createOp("pixel_shuffle", {x}, {{"upscale_factor", *factor}}, c.loc());
+}
+
+Operand lowerUpsample(BuiltinCall& c) {
+    ir::Value* x = c.tensor(0);
+    auto height = c.integer(1, 1);
+    auto width = c.integer(2, 1);
+    if (c.failed()) return c.fail();
+    return c.lowerer.createOp("upsample_nearest_neighbor", {x},
+                              {{"scale_factor_height", *height}, {"scale_factor_width", *width}},
+                              c.loc());
+}
+
 Operand lowerBandPart(BuiltinCall& c) {
     ir::Value* x = c.tensor(0);
     auto lower = c.integer(1, -1);
@@ -255,6 +284,11 @@ LowerFn pooling(const char* kind) {
 void addTensorBuiltins(std::map<std::string, Builtin>& t) {
     t["gather"] = {{{"x"}, {"indices"}, optional("axis"), optional("batch_dims")}, lowerGather};
     t["gather_along_axis"] = {{{"x"}, {"indices"}, {"axis"}}, lowerGatherAlongAxis};
+    t["scatter_along_axis"] = {{{"data"}, {"indices"}, {"updates"}, {"axis"}, optional("mode")},
+                               lowerScatterAlongAxis};
+    t["pixel_shuffle"] = {{{"x"}, {"factor"}}, lowerPixelShuffle};
+    t["upsample_nearest_neighbor"] = {
+        {{"x"}, optional("scale_factor_height"), optional("scale_factor_width")}, lowerUpsample};
     t["band_part"] = {{{"x"}, optional("lower"), optional("upper")}, lowerBandPart};
     t["causal_mask"] = {{{"n"}, optional("keys")}, lowerCausalMask};
     t["arange"] = {{{"start"}, {"stop"}, optional("step"), optional("dtype")}, lowerArange};

@@ -282,6 +282,57 @@ std::optional<Values> gatherAlongAxisValues(const Fold& fold) {
     });
 }
 
+std::optional<Values> pixelShuffleValues(const Fold& fold) {
+    const int64_t f = fold.intAttr("upscale_factor");
+    return mapValues(fold, [f](const std::vector<int64_t>& index, std::vector<int64_t>& from) {
+        from = {index[0], index[1] * f * f + index[2] % f * f + index[3] % f, index[2] / f,
+                index[3] / f};
+        return true;
+    });
+}
+
+std::optional<Values> upsampleValues(const Fold& fold) {
+    const int64_t sh = fold.intAttr("scale_factor_height"), sw = fold.intAttr("scale_factor_width");
+    return mapValues(fold, [&](const std::vector<int64_t>& index, std::vector<int64_t>& from) {
+        from = index;
+        from[from.size() - 2] /= sh;
+        from.back() /= sw;
+        return true;
+    });
+}
+
+// Updates apply in row-major order; an integer division by zero is not folded.
+std::optional<Values> scatterAlongAxisValues(const Fold& fold) {
+    const size_t axis = fold.axis();
+    const std::string& mode = fold.stringAttr("mode");
+    const Shape& indicesShape = fold.operands[1]->type().shape;
+    const std::vector<int64_t> indices = fold.operands[1]->toInts();
+    const Values updates = fold.operands[2]->toDoubles();
+    const std::vector<int64_t> strides = rowMajorStrides(fold.xShape());
+    const bool integer = !fold.xIsFloat();
+    Values result = fold.x().toDoubles();
+    bool divisionByZero = false;
+    forEachIndex(indicesShape, [&](int64_t flat, const std::vector<int64_t>& index) {
+        int64_t at = 0;
+        for (size_t d = 0; d < index.size(); ++d)
+            at += (d == axis ? indices[size_t(flat)] : index[d]) * strides[d];
+        double& a = result[static_cast<size_t>(at)];
+        const double u = updates[static_cast<size_t>(flat)];
+        if (mode == "update") a = u;
+        if (mode == "add") a += u;
+        if (mode == "sub") a -= u;
+        if (mode == "mul") a *= u;
+        if (mode == "max") a = std::max(a, u);
+        if (mode == "min") a = std::min(a, u);
+        if (mode == "div") {
+            divisionByZero = divisionByZero || (integer && u == 0);
+            a = integer && u != 0 ? std::trunc(a / u) : a / u;
+        }
+    });
+    if (divisionByZero) return std::nullopt;
+    return result;
+}
+
 std::optional<Values> cumsumValues(const Fold& fold) {
     const size_t axis = fold.axis();
     const Shape& x = fold.xShape();
@@ -457,6 +508,9 @@ const std::map<std::string, Folder>& folders() {
         t["gather"] = gatherValues;
         t["gather_along_axis"] = gatherAlongAxisValues;
         t["cumsum"] = cumsumValues;
+        t["pixel_shuffle"] = pixelShuffleValues;
+        t["upsample_nearest_neighbor"] = upsampleValues;
+        t["scatter_along_axis"] = scatterAlongAxisValues;
 
         t["add"] = binary(std::plus<>());
         t["sub"] = binary(std::minus<>());

@@ -1,7 +1,9 @@
-// gather (with batch_dims) and gather_along_axis. Indices come from the program's data, so each
-// one is checked when the kernel runs: an index outside [0, size) is an error naming the op.
+// gather (with batch_dims), gather_along_axis and scatter_along_axis. Indices come from the
+// program's data, so each one is checked when the kernel runs: an index outside [0, size) is an
+// error naming the op.
 #include <cstring>
 
+#include "runtime/reference/element_math.hpp"
 #include "runtime/reference/evaluator.hpp"
 #include "runtime/reference/strided_loop.hpp"
 
@@ -80,11 +82,55 @@ template <typename T> Kernel prepareGatherAlongAxis(const OpContext<T>& ctx) {
         };
     });
 }
+// How scatter_along_axis combines the current value `a` with the update `u`.
+template <typename E> E combine(const std::string& mode, const ir::Op& op, E a, E u) {
+    if (mode == "update") return u;
+    if (mode == "add") return static_cast<E>(a + u);
+    if (mode == "sub") return static_cast<E>(a - u);
+    if (mode == "mul") return static_cast<E>(a * u);
+    if (mode == "max") return nanMax(a, u);
+    if (mode == "min") return nanMin(a, u);
+    if constexpr (std::is_integral_v<E>) { // div like real_div: true division, truncated
+        if (u == 0) opError(op, "integer division by zero");
+        return saturateToInt32(static_cast<double>(a) / static_cast<double>(u));
+    } else {
+        return a / u;
+    }
+}
+
+// A copy of data, then each update in order: out[o, indices[o, l, j], j] op= updates[o, l, j].
+template <typename T> Kernel prepareScatterAlongAxis(const OpContext<T>& ctx) {
+    const ir::Shape& data = ctx.operandType(0)->shape;
+    const size_t axis = *ir::normalizeAxis(ctx.intAttr("axis"), data.size());
+    const AxisWalk to = axisWalk(data, axis);
+    const AxisWalk from = axisWalk(ctx.operandType(1)->shape, axis);
+    const std::string mode = ctx.stringAttr("mode");
+    const ir::Op* op = &ctx.op();
+    return visitElement<T>(ctx.resultType().dtype, [&](auto tag) -> Kernel {
+        using E = typename decltype(tag)::type;
+        return [to, from, mode, op](const Operands& in, Results& results) {
+            results[0] = allocate<E>(results[0].type);
+            E* y = results[0].out<E>();
+            std::memcpy(y, in[0]->in<E>(), results[0].size() * sizeof(E));
+            const int32_t* idx = in[1]->in<int32_t>();
+            const E* updates = in[2]->in<E>();
+            for (int64_t o = 0; o < from.outer; ++o)
+                for (int64_t l = 0; l < from.length; ++l)
+                    for (int64_t j = 0; j < from.inner; ++j) {
+                        const int64_t at = (o * from.length + l) * from.inner + j;
+                        const int64_t target = checkedIndex(*op, idx[at], to.length);
+                        E& value = y[(o * to.length + target) * to.inner + j];
+                        value = combine(mode, *op, value, updates[at]);
+                    }
+        };
+    });
+}
 } // namespace
 
 template <typename T> void addGatherEvaluators(EvaluatorTable<T>& table) {
     table["gather"] = {prepareGather<T>, true};
     table["gather_along_axis"] = {prepareGatherAlongAxis<T>, true};
+    table["scatter_along_axis"] = {prepareScatterAlongAxis<T>};
 }
 
 ANEC_INSTANTIATE_EVALUATORS(addGatherEvaluators);

@@ -1,6 +1,6 @@
-// MIL's tensor operations: band_part, cumsum, fill, range_1d, pad, tile, stack, reverse, topk
-// and argsort. Those that only move elements (or write zeros / the pad value) are marked
-// movesData: their fp16 values need no rounding.
+// MIL's tensor operations: band_part, cumsum, fill, range_1d, pad, tile, stack, reverse,
+// pixel_shuffle, upsample_nearest_neighbor, topk and argsort. Those that only move elements (or
+// write zeros / the pad value) are marked movesData: their fp16 values need no rounding.
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -183,6 +183,30 @@ template <typename T> Kernel prepareReverse(const OpContext<T>& ctx) {
     return gatherBySources(ctx, std::move(sources));
 }
 
+// result [n, c, h, w] reads x [n, c * f * f + (h % f) * f + w % f, h / f, w / f].
+template <typename T> Kernel preparePixelShuffle(const OpContext<T>& ctx) {
+    const int64_t f = ctx.intAttr("upscale_factor");
+    auto sources = sourceTable(
+        ctx.resultType().shape, ctx.operandType(0)->shape, [f](const auto& index, auto& from) {
+            from = {index[0], index[1] * f * f + index[2] % f * f + index[3] % f, index[2] / f,
+                    index[3] / f};
+            return true;
+        });
+    return gatherBySources(ctx, std::move(sources));
+}
+
+template <typename T> Kernel prepareUpsample(const OpContext<T>& ctx) {
+    const int64_t sh = ctx.intAttr("scale_factor_height"), sw = ctx.intAttr("scale_factor_width");
+    const ir::Shape& x = ctx.operandType(0)->shape;
+    auto sources = sourceTable(ctx.resultType().shape, x, [&](const auto& index, auto& from) {
+        from.assign(index.begin(), index.end());
+        from[x.size() - 2] /= sh;
+        from[x.size() - 1] /= sw;
+        return true;
+    });
+    return gatherBySources(ctx, std::move(sources));
+}
+
 // Value k of the result's new axis is values[k]: blocks of x.numElements() / outer elements.
 template <typename T> Kernel prepareStack(const OpContext<T>& ctx) {
     const ir::TensorType& first = *ctx.operandType(0);
@@ -252,6 +276,8 @@ template <typename T> void addTensorEvaluators(EvaluatorTable<T>& table) {
     table["tile"] = {prepareTile<T>, true};
     table["reverse"] = {prepareReverse<T>, true};
     table["stack"] = {prepareStack<T>, true};
+    table["pixel_shuffle"] = {preparePixelShuffle<T>, true};
+    table["upsample_nearest_neighbor"] = {prepareUpsample<T>, true};
     table["topk"] = {
         [](const OpContext<T>& ctx) { return prepareSort(ctx, ctx.intAttr("k"), true); }, true};
     table["argsort"] = {[](const OpContext<T>& ctx) {

@@ -1,7 +1,8 @@
-// Indexing by tensors: gather (MIL iOS16, with batch_dims: the embedding lookup) and
-// gather_along_axis. Indices are int32 and must lie in [0, size) of the gathered axis (iOS17+
-// treat negative indices as out of range; anec does so in every opset); constant indices are
-// checked here, the reference backend checks the others when it runs.
+// Indexing by tensors: gather (MIL iOS16, with batch_dims: the embedding lookup),
+// gather_along_axis and scatter_along_axis (a KV-cache write). Indices are int32 and must lie in
+// [0, size) of the gathered axis (iOS17+ treat negative indices as out of range; anec does so in
+// every opset); constant indices are checked here, the reference backend checks the others when it
+// runs.
 #include <algorithm>
 
 #include "ir/ops/op_helpers.hpp"
@@ -86,6 +87,37 @@ Results inferGatherAlongAxis(const InferContext& ctx) {
         return fail(ok.error());
     return ops::single({x.dtype, indices.shape});
 }
+// data with updates written (combined by mode) at indices along axis; updates has the shape of
+// indices, which agree with data in every dim but the axis.
+Results inferScatterAlongAxis(const InferContext& ctx) {
+    const TensorType& data = *ctx.operand(0);
+    const TensorType& indices = *ctx.operand(1);
+    const TensorType& updates = *ctx.operand(2);
+    const std::string& mode = ctx.stringAttr("mode");
+    const std::string op = "scatter_along_axis";
+    if (auto ok = checkGatheredTensor(op, data); !ok) return fail(ok.error());
+    if (auto ok = checkIndicesType(op, indices); !ok) return fail(ok.error());
+    auto axis = ops::checkAxis(op + " axis", ctx.intAttr("axis"), data);
+    if (!axis) return fail(axis.error());
+    static const char* kModes[] = {"update", "add", "sub", "mul", "div", "max", "min"};
+    if (std::find(std::begin(kModes), std::end(kModes), mode) == std::end(kModes))
+        return fail(op + " mode must be update, add, sub, mul, div, max or min, got \"" + mode +
+                    "\"");
+    if (updates.dtype != data.dtype || updates.shape != indices.shape)
+        return fail(op + " updates " + updates.str() + " must have the shape of indices " +
+                    indices.str() + " and the element type of data " + data.str());
+    if (indices.rank() != data.rank())
+        return fail(op + " needs data " + data.str() + " and indices " + indices.str() +
+                    " of the same rank");
+    for (size_t d = 0; d < data.rank(); ++d)
+        if (d != *axis && indices.shape[d] != data.shape[d])
+            return fail(op + " needs data " + data.str() + " and indices " + indices.str() +
+                        " to agree in every dimension but the axis " + std::to_string(*axis) +
+                        "; dimension " + std::to_string(d) + " differs");
+    if (auto ok = checkConstantIndices(op, ctx.operandValue(1), data, *axis); !ok)
+        return fail(ok.error());
+    return ops::single(data);
+}
 } // namespace
 
 void registerGatherOps(OpRegistry& registry) {
@@ -103,6 +135,15 @@ void registerGatherOps(OpRegistry& registry) {
         .attrs = {{"axis", AttrKind::Int, int64_t{0}}},
         .infer = inferGatherAlongAxis,
         .summary = "x at int32 indices along axis, elementwise (numpy take_along_axis)",
+    });
+    registry.add({
+        .name = "scatter_along_axis",
+        .operands = {{"data"}, {"indices"}, {"updates"}},
+        .attrs = {{"axis", AttrKind::Int, int64_t{0}},
+                  {"mode", AttrKind::String, std::string("add")}},
+        .infer = inferScatterAlongAxis,
+        .summary = "data with updates combined (mode update/add/sub/mul/div/max/min) into it at "
+                   "int32 indices along axis; updates apply in order",
     });
 }
 

@@ -1,6 +1,6 @@
 // MIL's tensor operations (coremltools iOS15/16 tensor_operation): tensors made from nothing
 // (fill, range_1d), masks and scans (band_part, cumsum), padding and replication (pad, tile,
-// stack, reverse) and sorting (topk, argsort).
+// stack, reverse, pixel_shuffle, upsample_nearest_neighbor) and sorting (topk, argsort).
 #include <cmath>
 #include <limits>
 
@@ -80,8 +80,12 @@ Results inferRange(const InferContext& ctx) {
                         std::string(names[i]) + " is computed");
         values[i] = value->at(0);
     }
-    const std::string range = "range_1d from " + attributeString(values[0]) + " to " +
-                              attributeString(values[1]) + " by " + attributeString(values[2]);
+    auto spell = [&](double v) {
+        return isInteger(start.dtype) ? std::to_string(static_cast<int64_t>(v))
+                                      : attributeString(v);
+    };
+    const std::string range =
+        "range_1d from " + spell(values[0]) + " to " + spell(values[1]) + " by " + spell(values[2]);
     if (values[2] == 0 || !std::isfinite(values[0] + values[1] + values[2]))
         return fail(range + ": the step must be non-zero and all three finite");
     const double count = std::ceil((values[1] - values[0]) / values[2]);
@@ -171,6 +175,40 @@ Results inferReverse(const InferContext& ctx) {
     auto axes = ops::checkAxes("reverse axes", ctx.intListAttr("axes"), x);
     if (!axes) return fail(axes.error());
     return ops::single(x);
+}
+
+// [N, C * f * f, H, W] -> [N, C, H * f, W * f] (PyTorch's PixelShuffle).
+Results inferPixelShuffle(const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    const int64_t f = ctx.intAttr("upscale_factor");
+    if (auto ok = ops::checkFloat("pixel_shuffle", x); !ok) return fail(ok.error());
+    if (x.rank() != 4) return fail("pixel_shuffle needs x of rank 4 [N, C, H, W], got " + x.str());
+    if (f < 1 || f > x.shape[1] || x.shape[1] % (f * f) != 0)
+        return fail("pixel_shuffle upscale_factor " + std::to_string(f) +
+                    " must be positive with its square dividing the " + std::to_string(x.shape[1]) +
+                    " channels of " + x.str());
+    Shape out{x.shape[0], x.shape[1] / (f * f), x.shape[2] * f, x.shape[3] * f};
+    if (auto ok = checkSize("pixel_shuffle", out); !ok) return fail(ok.error());
+    return ops::single({x.dtype, out});
+}
+
+// Integer scale factors for the last two dims (MIL also allows fp32 ones; anec does not).
+Results inferUpsample(const InferContext& ctx) {
+    const TensorType& x = *ctx.operand(0);
+    const int64_t sh = ctx.intAttr("scale_factor_height"), sw = ctx.intAttr("scale_factor_width");
+    if (auto ok = ops::checkFloat("upsample_nearest_neighbor", x); !ok) return fail(ok.error());
+    if (x.rank() < 3)
+        return fail("upsample_nearest_neighbor needs x of rank >= 3 ([.., H, W]), got " + x.str());
+    if (sh < 1 || sw < 1)
+        return fail("upsample_nearest_neighbor scale factors must be positive integers, got " +
+                    std::to_string(sh) + " and " + std::to_string(sw));
+    Shape out = x.shape;
+    if (sh > kMaxElements / out[out.size() - 2] || sw > kMaxElements / out.back())
+        return fail("upsample_nearest_neighbor: the result is too large");
+    out[out.size() - 2] *= sh;
+    out.back() *= sw;
+    if (auto ok = checkSize("upsample_nearest_neighbor", out); !ok) return fail(ok.error());
+    return ops::single({x.dtype, out});
 }
 
 // The sorted axis of topk / argsort.
@@ -266,6 +304,21 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"axes", AttrKind::IntList, std::vector<int64_t>{}}},
         .infer = inferReverse,
         .summary = "x with the order of the elements along axes reversed (empty: all axes)",
+    });
+    registry.add({
+        .name = "pixel_shuffle",
+        .operands = {{"x"}},
+        .attrs = {{"upscale_factor", AttrKind::Int, std::nullopt}},
+        .infer = inferPixelShuffle,
+        .summary = "[N, C*f*f, H, W] -> [N, C, H*f, W*f]: channels into space (PixelShuffle)",
+    });
+    registry.add({
+        .name = "upsample_nearest_neighbor",
+        .operands = {{"x"}},
+        .attrs = {{"scale_factor_height", AttrKind::Int, int64_t{1}},
+                  {"scale_factor_width", AttrKind::Int, int64_t{1}}},
+        .infer = inferUpsample,
+        .summary = "repeats each element of the last two dims by integer scale factors",
     });
     registry.add({
         .name = "topk",

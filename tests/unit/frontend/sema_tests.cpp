@@ -331,7 +331,7 @@ TEST_CASE("elementwise builtins", "[sema]") {
     }
     Fp16Kernel rsqrt("y = rsqrt(x, epsilon = 1e-6) + log(x)");
     CHECK(*rsqrt.opsOf("rsqrt")[0]->attr<double>("epsilon") == 1e-6);
-    CHECK(*rsqrt.opsOf("log")[0]->attr<double>("epsilon") == 1e-45);
+    CHECK(*rsqrt.opsOf("log")[0]->attr<double>("epsilon") == 0x1p-14); // fp16-safe default
     Fp16Kernel pow("y = pow(x, 2) + maximum(x, 0) + minimum(1, x)");
     CHECK(pow.opsOf("pow").size() == 1);
     CHECK(pow.opsOf("maximum").size() == 1);
@@ -364,14 +364,14 @@ TEST_CASE("layer_norm and rms_norm", "[sema]") {
     const ir::Op& mean = *rms.opsOf("reduce_mean")[0];
     CHECK(*mean.attr<bool>("keep_dims") == true);
     CHECK(mean.result()->type == fp16({1, 1, 1, 8}));
-    CHECK(*rms.opsOf("rsqrt")[0]->attr<double>("epsilon") == 1e-5);
+    CHECK(*rms.opsOf("rsqrt")[0]->attr<double>("epsilon") == 0x1p-14); // fp16-safe default
     // gamma written in MIL's [C] form is reshaped to broadcast against x.
     Fp16Kernel rmsMil("y = rms_norm(x, axes = [1], gamma = b)", "fp16[1, 4, 1, 8]", prelude);
     CHECK(rmsMil.opsOf("reshape")[0]->result()->type == fp16({1, 4, 1, 1}));
 }
 
 TEST_CASE("elementwise builtins fold on numbers", "[sema]") {
-    Fp16Kernel c("y = x * (1 / sqrt(N)) + exp(0) * abs(-2) + rsqrt(4, epsilon = 0) + log(1)",
+    Fp16Kernel c("y = x * (1 / sqrt(N)) + exp(0) * abs(-2) + rsqrt(4, epsilon = 0) + log(1, 0)",
                  "fp16[1, 4, 1, 8]", "const N = 16");
     CHECK(c.opKinds() == Kinds{"const", "mul", "const", "add", "const", "add", "const", "add"});
     auto consts = c.opsOf("const");

@@ -12,9 +12,6 @@ using namespace anec::ir;
 using namespace anec::ir::test;
 
 namespace {
-Attribute integer(int64_t value) {
-    return value;
-}
 
 // Operand pointers may be null (absent optional operands).
 Expected<std::vector<TensorType>>

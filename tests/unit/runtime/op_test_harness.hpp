@@ -262,6 +262,18 @@ class SingleOp {
     std::vector<Operand> operands_;
 };
 
+// Runs the unary op `kind` on random values of x in [low, high] and checks it against f.
+inline void checkUnary(const std::string& kind, const ir::AttrMap& attrs, const ir::TensorType& x,
+                       Random& random, double low, double high,
+                       const std::function<double(double)>& f, Tolerance faithful) {
+    SingleOp op(kind, attrs);
+    op.operand(x, random.values(x, low, high));
+    std::vector<double> expected;
+    for (double v : op.values(0))
+        expected.push_back(f(v));
+    op.check(expected, faithful);
+}
+
 // The faithful-mode tolerance of a single fp16 op: one fp16 rounding of a result computed in
 // fp32 (at most one ulp away from the exact value); fp32 results: a few fp32 ulps.
 inline Tolerance singleOp(ir::DType dtype) {
