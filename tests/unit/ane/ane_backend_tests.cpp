@@ -112,13 +112,14 @@ TEST_CASE("ane backend: a kernel the chip rejects fails with the device text and
 TEST_CASE("ane backend: device failures become errors with hints", "[ane][backend]") {
     using runtime::ane::DeviceError;
     Error surfaces = runtime::ane::deviceFailure(
-        DeviceError(DeviceError::Stage::Evaluate, "status=0x1d", 0x1d), "k", AneTarget::M4);
+        DeviceError(DeviceError::Stage::Evaluate, "status=0x1d", 0x1d), "k", AneTarget::M4,
+        AneTarget::M4);
     CHECK(std::string(surfaces.what()) ==
           "the ANE evaluation of kernel 'k' failed: status=0x1d\nhint: status 0x1d is what the "
           "ANE reports for wrong surface sizes or binding order (rules 3-6 of "
           "docs/ane-rules.md)");
     Error load = runtime::ane::deviceFailure(DeviceError(DeviceError::Stage::Load, "no memory"),
-                                             "k", AneTarget::M4);
+                                             "k", AneTarget::M4, AneTarget::M4);
     CHECK(std::string(load.what()) ==
           "loading the program onto the ANE of kernel 'k' failed: no memory");
 }
