@@ -153,9 +153,10 @@ std::string compileHint(passes::AneTarget chipTarget, passes::AneTarget targetIn
                chip;
     } else {
         hint = "the program is legalized for this chip (--target " + inUse +
-               "), so it probably exceeds a limit ane-legalize only warns about (rules 6, 12 "
-               "and 13 of docs/ane-rules.md: see the warnings of `anec build --target " +
-               inUse + "`)";
+               "), so it probably holds something ane-legalize can only warn about (a cast "
+               "it cannot remove, a conv with 16384 or more input channels, ...: see the "
+               "warnings of `anec build --target " +
+               inUse + "` and docs/ane-rules.md)";
         if (targetInUse != passes::AneTarget::Generic)
             hint += ", or breaks a rule of this chip nobody has reported: try --target generic";
     }
