@@ -109,6 +109,54 @@ TEST_CASE("ane backend: a kernel the chip rejects fails with the device text and
                       "process, the compiler has reached its limit, rule 15)");
 }
 
+TEST_CASE("ane backend: the hint never suggests the target the program was built for",
+          "[ane][backend]") {
+    // One conv over 32000 input channels: ane-legalize only warns (rule 12), the chip rejects it.
+    const std::string text = R"(weight W: fp16[8, 32000] = random(seed = 1, scale = 0.01)
+kernel k(x: fp16[1, 32000, 1, 2]) -> (y: fp16[1, 8, 1, 2]) {
+    y = linear(x, W)
+}
+)";
+    const std::string failed = "the ANE compile of kernel 'k' failed: ANECCompile() FAILED (";
+    const std::string rule15 = " (or, after many compiles in one process, the compiler has "
+                               "reached its limit, rule 15)";
+    SimulatedAne generic(AneTarget::Generic);
+    CHECK_THROWS_WITH(
+        generic.backend->prepare(compileText(text, AneTarget::Generic), "k"),
+        failed + "ANE simulator (generic))\nhint: the program is legalized for this chip "
+                 "(--target generic), so it probably holds something ane-legalize can only warn "
+                 "about (a cast it cannot remove, a conv with 16384 or more input channels, ...: "
+                 "see the warnings of `anec build --target generic` and docs/ane-rules.md)" +
+                 rule15);
+    SimulatedAne m3(AneTarget::M3);
+    CHECK_THROWS_WITH(
+        m3.backend->prepare(compileText(text, AneTarget::M3), "k"),
+        failed + "Apple M3 (simulated))\nhint: the program is legalized for this chip (--target "
+                 "m3), so it probably holds something ane-legalize can only warn about (a cast it "
+                 "cannot remove, a conv with 16384 or more input channels, ...: see the warnings "
+                 "of `anec build --target m3` and docs/ane-rules.md), or breaks a rule of this "
+                 "chip nobody has reported: try --target generic" +
+                 rule15);
+    // Whatever the chip and the target in use, "build with" never names the target in use.
+    using runtime::ane::DeviceError;
+    for (AneTarget chip : kAllTargets)
+        for (AneTarget inUse : kAllTargets) {
+            std::string hint =
+                runtime::ane::deviceFailure(DeviceError(DeviceError::Stage::Compile, "failed"),
+                                            "k", chip, inUse)
+                    .what();
+            INFO(hint);
+            auto suggests = [&](AneTarget target) {
+                return hint.find("build with --target " + std::string(passes::aneTargetName(target)) +
+                                 " ") != std::string::npos;
+            };
+            CHECK_FALSE(suggests(inUse));
+            CHECK(suggests(chip) == (chip != inUse));
+            CHECK((hint.find("try --target generic") != std::string::npos) ==
+                  (chip == inUse && inUse != AneTarget::Generic));
+        }
+}
+
 TEST_CASE("ane backend: device failures become errors with hints", "[ane][backend]") {
     using runtime::ane::DeviceError;
     Error surfaces = runtime::ane::deviceFailure(
