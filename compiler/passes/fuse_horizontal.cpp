@@ -77,8 +77,9 @@ void stack(Kernel& kernel, const std::vector<Op*>& convs) {
 std::string stackReason(const std::vector<Op*>& convs) {
     const std::string& input = convs[0]->operands[0]->name;
     const std::string count = std::to_string(convs.size());
-    return "stacked " + count + " convs reading " + (input.empty() ? "one tensor" : "'" + input + "'") +
-           " into one conv (one dispatch reading the input once instead of " + count +
+    return "stacked " + count + " convs reading " +
+           (input.empty() ? "one tensor" : "'" + input + "'") +
+           " into one conv (one pass over the input and one weight load instead of " + count +
            "), sliced apart by " + count + " slice_by_size";
 }
 

@@ -61,6 +61,9 @@ std::vector<std::string> optimizingPassNames() {
         "cast-elim",
         "algebraic",
         "cse",
+        // Dead code out before the fusions: stacking a used conv with an unused one would make
+        // the unused one's work live again.
+        "dce",
         // What the ANE rejects, rewritten before fusion so that fusion also sees what the
         // rewrites produce (a concat becomes convs of slices, which fuse-slice-conv-add merges)
         // and a rebuild of the emitted MIL changes nothing. The passes after it keep within the
