@@ -99,12 +99,9 @@ template <typename T> class ByContent {
 
   private:
     using Key = std::pair<ir::DType, size_t>;
-    static Key keyOf(const ir::ConstData& data) {
-        return {data.type().dtype, data.bytes().size()};
-    }
+    static Key keyOf(const ir::ConstData& data) { return {data.type().dtype, data.bytes().size()}; }
     std::map<Key, std::vector<std::pair<const ir::ConstData*, T>>> entries_;
 };
-
 
 class ProgramEmitter {
   public:
@@ -245,10 +242,14 @@ class ProgramEmitter {
                       " cannot be stored in a weight blob");
             const BlobRef* known = blobs_.find(data);
             BlobRef blob = known ? *known : blobs_.add(data, writeBlob(data, [&] {
-                // weights/W.init.bin: never a const's file name (those are MIL identifiers).
-                std::string stem = weight.name + ".init";
-                return fileNames_.reserve(stem) ? stem : fileNames_.unique(weight.name + "_init");
-            }));
+                                                           // weights/W.init.bin: never a const's
+                                                           // file name (those are MIL identifiers).
+                                                           std::string stem = weight.name + ".init";
+                                                           return fileNames_.reserve(stem)
+                                                                      ? stem
+                                                                      : fileNames_.unique(
+                                                                            weight.name + "_init");
+                                                       }));
             dynamicWeights_.push_back({{"name", weight.name},
                                        {"path", blob.path},
                                        {"offset", blob.offset},

@@ -75,10 +75,11 @@ class LegalityCheck {
         for (const auto& [kernel, findings] : now)
             for (const legalize::Finding& finding : added((*baseline_)[kernel], findings))
                 problems.push_back(
-                    {finding.loc, "internal error: pass '" + pass.name() + "' produced, in kernel '" +
-                                      kernel + "', what ane-legalize rewrites or warns about for "
-                                      "target " + std::string(aneTargetName(target_)) + ": " +
-                                      finding.message});
+                    {finding.loc,
+                     "internal error: pass '" + pass.name() + "' produced, in kernel '" + kernel +
+                         "', what ane-legalize rewrites or warns about for "
+                         "target " +
+                         std::string(aneTargetName(target_)) + ": " + finding.message});
         baseline_ = std::move(now);
         return problems;
     }

@@ -3,6 +3,8 @@
 //   rule 12  conv with 16384 or more input channels (32000 is rejected)
 //   rule 6   kernel inputs/outputs below 49,152 bytes
 //   rule 17  (m3) reshape, slice or concat changing the width (last) axis
+// The limits are the target's (AneTargetRules), which the passes after legalization read too.
+// Each problem is a Finding first, so that the legality check compares the same findings.
 #include <optional>
 
 #include "passes/legalize.hpp"
@@ -90,12 +92,12 @@ void warnSmallSurfaces(const ir::Kernel& kernel, const std::vector<std::string>&
         list += (i == 0 ? "" : i + 1 == small.size() ? " and " : ", ") + small[i];
     std::string minimum = std::to_string(rules.minSurfaceBytes);
     if (minimum.size() > 3) minimum.insert(minimum.size() - 3, ",");
-    diagnostics.warning(
-        kernel.loc, "kernel '" + kernel.name + "': " + list + (small.size() == 1 ? " is" : " are") +
-                        " below the ANE's " + minimum +
-                        "-byte minimum surface; the runtime pads "
-                        "surfaces to that size, but reports say tensors this small (seq 1) "
-                        "fail at eval (rule 6): use a longer sequence or batch calls");
+    diagnostics.warning(kernel.loc,
+                        "kernel '" + kernel.name + "': " + list +
+                            (small.size() == 1 ? " is" : " are") + " below the ANE's " + minimum +
+                            "-byte minimum surface; the runtime pads "
+                            "surfaces to that size, but reports say tensors this small (seq 1) "
+                            "fail at eval (rule 6): use a longer sequence or batch calls");
 }
 } // namespace
 

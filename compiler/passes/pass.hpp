@@ -133,11 +133,11 @@ Expected<PassManager> buildPipeline(const std::vector<std::string>& names,
 Expected<bool> checkPassName(const std::string& name);
 
 // The passes, one per file.
-std::unique_ptr<Pass> createFoldConstantsPass();      // "fold-constants"
-std::unique_ptr<Pass> createDeadCodePass();           // "dce"
-std::unique_ptr<Pass> createCsePass();                // "cse"
-std::unique_ptr<Pass> createCastElimPass();           // "cast-elim"
-std::unique_ptr<Pass> createAlgebraicPass();          // "algebraic"
+std::unique_ptr<Pass> createFoldConstantsPass(); // "fold-constants"
+std::unique_ptr<Pass> createDeadCodePass();      // "dce"
+std::unique_ptr<Pass> createCsePass();           // "cse"
+std::unique_ptr<Pass> createCastElimPass();      // "cast-elim"
+std::unique_ptr<Pass> createAlgebraicPass();     // "algebraic"
 // "fuse-slice-conv-add": fused convs keep Cin below rules.convInputChannelLimit.
 std::unique_ptr<Pass> createFuseSliceConvAddPass(const AneTargetRules& rules);
 std::unique_ptr<Pass> createFuseHorizontalPass();     // "fuse-horizontal"

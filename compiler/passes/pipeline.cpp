@@ -34,8 +34,7 @@ const std::map<std::string, Factory>& passFactories() {
         {"fuse-horizontal", plain<createFuseHorizontalPass>()},
         {"fuse-slice-conv-add",
          [](Target target) {
-             return createFuseSliceConvAddPass(
-                 aneTargetRules(target.value_or(AneTarget::Generic)));
+             return createFuseSliceConvAddPass(aneTargetRules(target.value_or(AneTarget::Generic)));
          }},
         // Its output packing is a concat: none where the target rejects concat.
         {"pack-io",

@@ -32,8 +32,8 @@ std::unique_ptr<ir::Kernel> sharingKernel(bool withDynamic) {
     auto same = std::make_shared<ir::ConstData>(*a);
     same->blobName = "B";
     auto c = patternWeight({8, 8, 1, 1}, "C", 2);
-    auto big = std::make_shared<ir::ConstData>(ir::TensorType{ir::DType::Fp16, {1, 8, 1, 8}},
-                                               a->bytes());
+    auto big =
+        std::make_shared<ir::ConstData>(ir::TensorType{ir::DType::Fp16, {1, 8, 1, 8}}, a->bytes());
     ir::Value* ya = need(b.createValue("conv", {x, b.createConst(a, {}, "A")}, {}, {}, "ya"));
     ir::Value* yb = need(b.createValue("conv", {x, b.createConst(same, {}, "B")}, {}, {}, "yb"));
     ir::Value* yc = need(b.createValue("conv", {x, b.createConst(c, {}, "C")}, {}, {}, "yc"));
@@ -55,7 +55,8 @@ std::unique_ptr<ir::Kernel> sharingKernel(bool withDynamic) {
 // "path offset" of every BLOBFILE in the MIL text, by the const's name.
 std::map<std::string, std::string> blobRefs(const std::string& milText) {
     std::map<std::string, std::string> refs;
-    std::regex ref(R"re((\w+) = const\(\)\[name = string\("\w+"\), val = tensor<[^>]*>\(BLOBFILE\(path = string\("([^"]*)"\), offset = uint64\((\d+)\)\)\))re");
+    std::regex ref(
+        R"re((\w+) = const\(\)\[name = string\("\w+"\), val = tensor<[^>]*>\(BLOBFILE\(path = string\("([^"]*)"\), offset = uint64\((\d+)\)\)\))re");
     for (auto it = std::sregex_iterator(milText.begin(), milText.end(), ref);
          it != std::sregex_iterator(); ++it)
         refs[(*it)[1]] = (*it)[2].str() + " " + (*it)[3].str();
@@ -79,11 +80,10 @@ TEST_CASE("blobs with equal bytes are stored once and referred to at one file an
     auto kernel = sharingKernel(false);
     Program program = emitProgram(*kernel, {});
     std::map<std::string, std::string> refs = blobRefs(program.milText);
-    CHECK(refs == std::map<std::string, std::string>{
-                      {"A", "@model_path/weights/A.bin 64"},
-                      {"B", "@model_path/weights/A.bin 64"},
-                      {"C", "@model_path/weights/C.bin 64"},
-                      {"big", "@model_path/weights/A.bin 64"}});
+    CHECK(refs == std::map<std::string, std::string>{{"A", "@model_path/weights/A.bin 64"},
+                                                     {"B", "@model_path/weights/A.bin 64"},
+                                                     {"C", "@model_path/weights/C.bin 64"},
+                                                     {"big", "@model_path/weights/A.bin 64"}});
     REQUIRE(program.weightFiles.size() == 2);
     CHECK(program.weightFiles[0].relativePath == "weights/A.bin");
     CHECK(program.weightFiles[1].relativePath == "weights/C.bin");
@@ -124,12 +124,11 @@ TEST_CASE("a dynamic weight's initial value shares the blob of equal bytes", "[m
     CHECK(blobBytes(*kernel, [](const ir::Op&) { return false; }) == 2 * 8 * 8 * 2);
 }
 
-TEST_CASE("a program with shared blobs reads back with every constant's value",
-          "[mil][blobs]") {
+TEST_CASE("a program with shared blobs reads back with every constant's value", "[mil][blobs]") {
     auto kernel = sharingKernel(false);
     Program program = emitProgram(*kernel, {});
-    const fs::path dir = fs::temp_directory_path() / ("anec-blob-sharing-" +
-                                                      std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("anec-blob-sharing-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     writeProgramFiles(dir, program);

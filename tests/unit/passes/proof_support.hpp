@@ -6,6 +6,7 @@
 #include "unit/passes/program_generator.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,9 +15,8 @@
 
 namespace anec::passes::test {
 
-inline const std::vector<AneTarget> kAllTargets = {AneTarget::Generic, AneTarget::M1,
-                                                   AneTarget::M2,      AneTarget::M3,
-                                                   AneTarget::M4,      AneTarget::M5};
+inline const std::vector<AneTarget> kAllTargets = {
+    AneTarget::Generic, AneTarget::M1, AneTarget::M2, AneTarget::M3, AneTarget::M4, AneTarget::M5};
 
 // A program the proofs build: an example file (with -D overrides) or generated text.
 struct ProofSource {
@@ -45,7 +45,13 @@ inline std::vector<ProofSource> exampleSources() {
         std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
         ProofSource source{"examples/" + file.filename().string(), file, {}, {}};
         for (const auto& [name, value] : kSmallDefines) {
-            if (text.find("\nconst " + name + " = ") == std::string::npos) continue;
+            size_t at = text.find("\nconst " + name + " = ");
+            if (at == std::string::npos) continue;
+            // Only smaller: a literal at most the override stays as written.
+            std::string declared = text.substr(at + name.size() + 10, 20);
+            if (!declared.empty() && std::isdigit(static_cast<unsigned char>(declared[0])) &&
+                std::stoll(declared) <= value)
+                continue;
             driver::CompileOptions options;
             options.frontend.defines = source.defines;
             options.frontend.defines[name] = value;
