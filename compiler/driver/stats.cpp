@@ -91,24 +91,18 @@ uint64_t opFlops(const ir::Op& op) {
 KernelStats kernelStats(const ir::Kernel& kernel) {
     KernelStats stats;
     stats.kernel = kernel.name;
-    std::set<const ir::Value*> outputs;
-    for (const ir::KernelOutput& output : kernel.outputs) {
-        outputs.insert(output.value);
+    for (const ir::KernelOutput& output : kernel.outputs)
         stats.outputBytes += bytes(output.value);
-    }
     for (const auto& input : kernel.inputs)
         stats.inputBytes += bytes(input.get());
     for (const auto& op : kernel.ops) {
         ++stats.opsByKind[op->kind()];
         stats.flops += opFlops(*op);
-        if (op->isConst()) {
-            if (op->constData && !op->constData->blobName.empty())
-                stats.weightBytes += bytes(op->result());
-            continue;
-        }
-        for (const auto& result : op->results)
-            if (!outputs.count(result.get())) stats.intermediateBytes += bytes(result.get());
     }
+    // The measures passes remark on, measured the same way (passes::measureFootprint).
+    passes::Footprint footprint = passes::measureFootprint(kernel);
+    stats.intermediateBytes = static_cast<uint64_t>(footprint.intermediateBytes);
+    stats.weightBytes = static_cast<uint64_t>(footprint.weightBytes);
     return stats;
 }
 
@@ -116,6 +110,16 @@ std::vector<KernelStats> moduleStats(const ir::Module& module) {
     std::vector<KernelStats> stats;
     for (const auto& kernel : module.kernels)
         stats.push_back(kernelStats(*kernel));
+    return stats;
+}
+
+std::vector<KernelStats> moduleStats(const ir::Module& module,
+                                     const std::vector<passes::PassResult>& passResults) {
+    std::vector<KernelStats> stats = moduleStats(module);
+    for (const passes::PassResult& result : passResults)
+        for (const passes::PassRemark& remark : result.remarks)
+            for (KernelStats& kernel : stats)
+                if (kernel.kernel == remark.kernel) kernel.remarks.push_back(remark);
     return stats;
 }
 
@@ -152,6 +156,25 @@ const KernelStats* findKernel(const std::vector<KernelStats>& all, const std::st
 
 std::string number(const KernelStats* stats, uint64_t KernelStats::*field) {
     return stats ? withCommas(stats->*field) : "-";
+}
+
+// "  -O1 fuse-horizontal: stacked ... (+1 op, +4,096 intermediate bytes)", one line per remark.
+std::string remarkLines(const KernelStats* stats) {
+    if (!stats) return {};
+    std::string lines;
+    for (const passes::PassRemark& remark : stats->remarks) {
+        std::string growth;
+        auto add = [&](int64_t amount, const std::string& what) {
+            if (amount <= 0) return;
+            growth += (growth.empty() ? "" : ", ") + std::string("+") +
+                      withCommas(static_cast<uint64_t>(amount)) + " " + what;
+        };
+        add(remark.growth.ops, remark.growth.ops == 1 ? "op" : "ops");
+        add(remark.growth.intermediateBytes, "intermediate bytes");
+        add(remark.growth.weightBytes, "weight bytes");
+        lines += "  -O1 " + remark.pass + ": " + remark.reason + " (" + growth + ")\n";
+    }
+    return lines;
 }
 
 void addRows(Table& table, const KernelStats* a, const KernelStats* b) {
@@ -222,7 +245,7 @@ std::string formatStatsTable(const std::vector<KernelStats>& o0,
     for (const std::string& name : names) {
         Table table;
         addRows(table, findKernel(o0, name), findKernel(o1, name));
-        out += "kernel " + name + "\n" + table.str() + "\n";
+        out += "kernel " + name + "\n" + table.str() + remarkLines(findKernel(o1, name)) + "\n";
     }
     if (names.size() > 1) {
         KernelStats a = total(o0), b = total(o1);
@@ -248,7 +271,7 @@ int statsCommand(const std::string& path, CompileOptions options, std::ostream& 
             if (n > 0) err << n << (n == 1 ? " error" : " errors") << " generated.\n";
             return 1;
         }
-        levels[level] = moduleStats(*compilation.module());
+        levels[level] = moduleStats(*compilation.module(), compilation.passResults());
     }
     out << formatStatsTable(levels[0], levels[1]);
     return 0;

@@ -15,21 +15,26 @@ struct KernelStats {
     std::string kernel;
     std::map<std::string, size_t> opsByKind; // every op, consts included
     uint64_t flops = 0;
-    uint64_t weightBytes = 0; // constants written to weight blobs
+    uint64_t weightBytes = 0; // weight blob data (mil::blobBytes: identical blobs once)
     uint64_t inputBytes = 0;
     uint64_t outputBytes = 0;
     uint64_t intermediateBytes = 0; // non-const op results that are not outputs
     size_t programs = 1;            // ANE programs (one per kernel)
     size_t dispatches = 1;          // dispatches to run it once
+    // Why passes made the kernel larger on some measure (PassRemark), printed under its table.
+    std::vector<passes::PassRemark> remarks;
 };
 
 // Estimated floating-point operations of one op (0 for data movement and constants).
 uint64_t opFlops(const ir::Op& op);
 KernelStats kernelStats(const ir::Kernel& kernel);
 std::vector<KernelStats> moduleStats(const ir::Module& module);
+// moduleStats with the remarks of the passes that built `module` attached to their kernels.
+std::vector<KernelStats> moduleStats(const ir::Module& module,
+                                     const std::vector<passes::PassResult>& passResults);
 
 // The readable side-by-side table: one block per kernel (by name; a kernel present at only one
-// level shows "-" at the other), then the totals.
+// level shows "-" at the other) followed by its -O1 remarks, then the totals.
 std::string formatStatsTable(const std::vector<KernelStats>& o0,
                              const std::vector<KernelStats>& o1);
 

@@ -82,6 +82,27 @@ struct BlobRef {
     uint64_t offset = 0;
 };
 
+// Values kept per constant content: constants with the same dtype and bytes find one entry.
+template <typename T> class ByContent {
+  public:
+    const T* find(const ir::ConstData& data) const {
+        auto bucket = entries_.find(keyOf(data));
+        if (bucket == entries_.end()) return nullptr;
+        for (const auto& [known, value] : bucket->second)
+            if (known == &data || known->bytes() == data.bytes()) return &value;
+        return nullptr;
+    }
+    // `data` must outlive this index.
+    const T& add(const ir::ConstData& data, T value) {
+        return entries_[keyOf(data)].emplace_back(&data, std::move(value)).second;
+    }
+
+  private:
+    using Key = std::pair<ir::DType, size_t>;
+    static Key keyOf(const ir::ConstData& data) { return {data.type().dtype, data.bytes().size()}; }
+    std::map<Key, std::vector<std::pair<const ir::ConstData*, T>>> entries_;
+};
+
 class ProgramEmitter {
   public:
     ProgramEmitter(const ir::Kernel& kernel, const EmitOptions& options)
@@ -167,11 +188,8 @@ class ProgramEmitter {
         const ir::ConstData& data = *op.constData;
         const std::string& name = nameResult(op, op.result());
         std::string value;
-        bool toBlob = !data.blobName.empty() ||
-                      (data.numElements() > kMaxInlineElements && blobDTypeFor(data.type().dtype));
-        if (toBlob) {
-            BlobRef blob =
-                storeBlob(op.constData, data.blobName.empty() ? name : data.blobName, name);
+        if (storedInBlob(data)) {
+            BlobRef blob = storeBlob(data, data.blobName.empty() ? name : data.blobName, name);
             value = data.type().milStr() + "(BLOBFILE(path = string(" +
                     quoteString("@model_path/" + blob.path) + "), offset = uint64(" +
                     std::to_string(blob.offset) + ")))";
@@ -195,21 +213,21 @@ class ProgramEmitter {
         return blob;
     }
 
-    BlobRef storeBlob(const std::shared_ptr<const ir::ConstData>& data, const std::string& stem,
+    // The blob holding `data`: an earlier one with the same contents, or a new one.
+    BlobRef storeBlob(const ir::ConstData& data, const std::string& stem,
                       const std::string& varName) {
-        auto known = blobs_.find(data.get());
-        if (known != blobs_.end()) return known->second;
-        if (!blobDTypeFor(data->type().dtype))
-            error("weight '" + stem + "' of type " + data->type().str() +
+        if (const BlobRef* known = blobs_.find(data)) return *known;
+        if (!blobDTypeFor(data.type().dtype))
+            error("weight '" + stem + "' of type " + data.type().str() +
                   " cannot be stored in a weight blob");
-        BlobRef blob = writeBlob(*data, [&] { return fileNames_.unique(stem, "weight"); });
+        BlobRef blob = writeBlob(data, [&] { return fileNames_.unique(stem, "weight"); });
         weights_.push_back({{"name", varName},
                             {"path", blob.path},
                             {"offset", blob.offset},
-                            {"dtype", std::string(ir::dtypeName(data->type().dtype))},
-                            {"shape", shapeJson(data->type())},
-                            {"bytes", data->type().byteSize()}});
-        return blobs_[data.get()] = blob;
+                            {"dtype", std::string(ir::dtypeName(data.type().dtype))},
+                            {"shape", shapeJson(data.type())},
+                            {"bytes", data.type().byteSize()}});
+        return blobs_.add(data, blob);
     }
 
     // The initial values of dynamic weights (kernel inputs given at run time): the MIL text never
@@ -222,11 +240,16 @@ class ProgramEmitter {
             if (!blobDTypeFor(data.type().dtype))
                 error("dynamic weight '" + weight.name + "' of type " + data.type().str() +
                       " cannot be stored in a weight blob");
-            BlobRef blob = writeBlob(data, [&] {
-                // weights/W.init.bin: never a const's file name (those are MIL identifiers).
-                std::string stem = weight.name + ".init";
-                return fileNames_.reserve(stem) ? stem : fileNames_.unique(weight.name + "_init");
-            });
+            const BlobRef* known = blobs_.find(data);
+            BlobRef blob = known ? *known : blobs_.add(data, writeBlob(data, [&] {
+                                                           // weights/W.init.bin: never a const's
+                                                           // file name (those are MIL identifiers).
+                                                           std::string stem = weight.name + ".init";
+                                                           return fileNames_.reserve(stem)
+                                                                      ? stem
+                                                                      : fileNames_.unique(
+                                                                            weight.name + "_init");
+                                                       }));
             dynamicWeights_.push_back({{"name", weight.name},
                                        {"path", blob.path},
                                        {"offset", blob.offset},
@@ -387,11 +410,33 @@ class ProgramEmitter {
     std::string body_;
     std::vector<WeightFile> files_;
     std::optional<BlobWriter> singleFile_;
-    std::unordered_map<const ir::ConstData*, BlobRef> blobs_;
+    ByContent<BlobRef> blobs_;
     std::vector<nlohmann::json> weights_;
     std::vector<nlohmann::json> dynamicWeights_;
 };
 } // namespace
+
+bool storedInBlob(const ir::ConstData& data) {
+    return !data.blobName.empty() ||
+           (data.numElements() > kMaxInlineElements && blobDTypeFor(data.type().dtype));
+}
+
+uint64_t blobBytes(const ir::Kernel& kernel, const std::function<bool(const ir::Op&)>& includes) {
+    ByContent<bool> stored;
+    uint64_t total = 0;
+    auto count = [&](const ir::ConstData& data) {
+        if (stored.find(data)) return;
+        stored.add(data, true);
+        total += data.bytes().size();
+    };
+    for (const auto& op : kernel.ops)
+        if (op->isConst() && op->constData && storedInBlob(*op->constData) &&
+            (!includes || includes(*op)))
+            count(*op->constData);
+    for (const ir::DynamicWeight& weight : kernel.dynamicWeights)
+        if (weight.initial) count(*weight.initial);
+    return total;
+}
 
 Program emitProgram(const ir::Kernel& kernel, const EmitOptions& options) {
     return ProgramEmitter(kernel, options).run();

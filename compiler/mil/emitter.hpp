@@ -1,6 +1,7 @@
 #pragma once
 // Lowers one IR kernel to a MIL program: model.mil text, weight blob files and program.json.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,15 @@ struct WeightFile {
 // Constants with more elements than this go to a weight blob even without a blobName.
 inline constexpr int64_t kMaxInlineElements = 16;
 
+// Whether emitProgram stores the constant in a weight blob (a named weight, or one too large to
+// write inline) rather than in the MIL text.
+bool storedInBlob(const ir::ConstData& data);
+// The data bytes of the weight blobs emitProgram writes for `kernel`: its blob constants and its
+// dynamic weights' initial values, identical contents (dtype and bytes) counted once, as they
+// are stored once. With `includes`, only the constants whose op it accepts (e.g. live ones).
+uint64_t blobBytes(const ir::Kernel& kernel,
+                   const std::function<bool(const ir::Op&)>& includes = nullptr);
+
 struct Program {
     std::string kernelName;
     std::string milText;
@@ -56,6 +66,10 @@ struct Program {
 // Deterministic: the same kernel and options give byte-identical output. Throws anec::Error when
 // the kernel cannot be written as MIL (an unset output, input/output names that are not MIL
 // identifiers or collide, a weight whose dtype has no MILBlob type).
+//
+// Blobs: constants with identical contents (dtype and bytes, whatever their shapes and names)
+// share one blob, at one file and offset, written under the first one's name; "weights" in
+// program.json lists each blob once. Dynamic weights' initial values share blobs the same way.
 //
 // Naming: kernel input and output names are kept exactly; other values get their Value::name
 // hint made MIL-safe and unique (`_1`, `_2`, ... on collision), `<opkind>_<n>` without a hint.

@@ -61,7 +61,7 @@ class AneLegalizePass : public KernelPass {
         changes += legalize::splitConvBias(kernel);
         changes += legalize::decomposeAttention(kernel);
         if (!rules.castInProgram) changes += legalize::useHostConversions(kernel, diagnostics);
-        legalize::warnAboutLimits(kernel, target_, diagnostics);
+        legalize::warnAboutLimits(kernel, rules, diagnostics);
         if (!rules.concat) changes += legalize::rewriteConcats(kernel, diagnostics);
         kernel.legalizedFor = std::string(aneTargetName(target_));
         return changes;

@@ -69,6 +69,8 @@ AneTargetRules aneTargetRules(AneTarget target) {
         target == AneTarget::M3 || target == AneTarget::M4 || target == AneTarget::M5;
     // concat is reported working only on M3 Ultra and M4 (rule 7).
     rules.concat = target == AneTarget::M3 || target == AneTarget::M4;
+    // reshape/slice/concat along the width axis were rejected on M3 Ultra (rule 17).
+    rules.widthAxisOps = target != AneTarget::M3;
     if (target == AneTarget::M5) { // rule 16
         rules.programVersion = "1.5";
         rules.blobAlignment = 128;

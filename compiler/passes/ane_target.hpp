@@ -24,10 +24,17 @@ std::string aneTargetList();               // "generic, m1, m2, m3, m4, m5", for
 // The target for a chip brand string ("Apple M3 Max" -> M3); Generic for an unknown chip.
 AneTarget aneTargetForChip(std::string_view chipName);
 
-// What a target accepts; ane-legalize rewrites whatever is false here.
+// What a target accepts, in one place: ane-legalize rewrites whatever is false here and warns
+// about what exceeds the limits; the passes after it (fusion, pack-io) read the same fields so
+// that they never produce either (docs/ane-rules.md, "Legality after legalization").
 struct AneTargetRules {
     bool castInProgram = true; // false: fp32 I/O becomes fp16 I/O converted on the host
     bool concat = true;        // false: concat is rewritten (and pack-io packs no outputs)
+    bool widthAxisOps = true;  // false (m3): reshape/slice/concat along the width axis warned
+    // Limits every known chip has (warned, never rewritten):
+    int64_t convInputChannelLimit = 16384; // rule 12: a conv's Cin must stay below (32000 fails)
+    int64_t matmulInnerMultiple = 32;      // rule 13: a matmul's inner dimension a multiple of
+    int64_t minSurfaceBytes = 49152;       // rule 6: kernel inputs/outputs at least this large
     std::string programVersion = "1.3";
     uint64_t blobAlignment = 64; // MILBlob data alignment
 };
@@ -39,5 +46,10 @@ mil::EmitOptions emitOptionsFor(AneTarget target, mil::EmitOptions base = {});
 // "ane-legalize": rewrites what the target's ANE compiler rejects or silently gets wrong and warns,
 // at the op's source location, about what it cannot rewrite. Records Kernel::legalizedFor.
 std::unique_ptr<Pass> createAneLegalizePass(AneTarget target = AneTarget::Generic);
+
+// The check buildPipeline adds to a pipeline that legalizes: after every pass that follows
+// ane-legalize, the build fails (an internal error naming the pass) if the pass produced
+// something legalization would rewrite or warn about for `target` that was not there before it.
+PassCheck createLegalityCheck(AneTarget target);
 
 } // namespace anec::passes

@@ -73,6 +73,16 @@ void stack(Kernel& kernel, const std::vector<Op*>& convs) {
     fusion::eraseReplaced(kernel, convs);
 }
 
+// Why the slices a stack adds are worth it.
+std::string stackReason(const std::vector<Op*>& convs) {
+    const std::string& input = convs[0]->operands[0]->name;
+    const std::string count = std::to_string(convs.size());
+    return "stacked " + count + " convs reading " +
+           (input.empty() ? "one tensor" : "'" + input + "'") +
+           " into one conv (one pass over the input and one weight load instead of " + count +
+           "), sliced apart by " + count + " slice_by_size";
+}
+
 class FuseHorizontalPass : public KernelPass {
   public:
     std::string name() const override { return "fuse-horizontal"; }
@@ -83,7 +93,10 @@ class FuseHorizontalPass : public KernelPass {
     size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
         size_t changes = 0;
         for (const auto& group : stackableGroups(kernel)) {
+            Footprint before = measureFootprint(kernel);
+            std::string reason = stackReason(group);
             stack(kernel, group);
+            remarkIfGrown(kernel, before, reason);
             ++changes;
         }
         return changes;

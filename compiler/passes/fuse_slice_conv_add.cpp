@@ -11,12 +11,18 @@
 // slice_by_index with stride 1, or a split on axis 1), the slices adjacent. Slices may appear in
 // any order in the sum; each maximal run of adjacent slices becomes one conv, other terms stay.
 // The fused weight is named after its parts in channel order ("W1_T_W3_T").
+//
+// The target's limit holds: a fused conv has fewer input channels than
+// AneTargetRules::convInputChannelLimit (rule 12), so a sum the user split to stay below it (the
+// 32000-vocabulary classifier, as ane-legalize's warning recommends) is fused only into convs
+// below it, each run cut where the next term would reach the limit.
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <stdexcept>
 
 #include "ir/ops/slicing.hpp"
+#include "passes/ane_target.hpp"
 #include "passes/conv_fusion_utils.hpp"
 #include "passes/pass.hpp"
 
@@ -78,15 +84,26 @@ struct ConvTerm {
 
 class SumFuser {
   public:
-    SumFuser(Kernel& kernel, Op& root) : kernel_(kernel), root_(root) {}
+    SumFuser(Kernel& kernel, Op& root, int64_t channelLimit)
+        : kernel_(kernel), root_(root), channelLimit_(channelLimit) {}
 
-    // Returns the number of fused groups (0: nothing matched, the kernel is unchanged).
-    size_t run() {
+    // Finds the runs to fuse; returns how many (0: nothing matched).
+    size_t match() {
         collectTerms(root_);
-        std::vector<std::vector<ConvTerm>> runs = adjacentRuns();
-        if (runs.empty()) return 0;
-        rewrite(runs);
-        return runs.size();
+        runs_ = adjacentRuns();
+        return runs_.size();
+    }
+    // Fuses the matched runs; returns what it did, for a remark.
+    std::string apply() {
+        rewrite(runs_);
+        std::string summary;
+        for (const auto& run : runs_)
+            summary += (summary.empty() ? "" : "; ") + std::to_string(run.size()) +
+                       " convs over adjacent channel slices of one tensor into one conv of " +
+                       std::to_string(run.back().slice.begin + run.back().slice.count -
+                                      run.front().slice.begin) +
+                       " input channels";
+        return summary;
     }
 
   private:
@@ -114,7 +131,8 @@ class SumFuser {
     }
 
     // Groups the conv terms by source and window, then cuts each group into maximal runs of
-    // adjacent slices; runs of two or more terms are returned (in the order of their first term).
+    // adjacent slices whose channels stay below the limit; runs of two or more terms are
+    // returned (in the order of their first term).
     std::vector<std::vector<ConvTerm>> adjacentRuns() const {
         std::vector<std::vector<ConvTerm>> groups;
         for (size_t leaf = 0; leaf < leaves_.size(); ++leaf) {
@@ -138,7 +156,10 @@ class SumFuser {
             for (size_t i = 1; i <= group.size(); ++i) {
                 const ConvTerm& last = run.back();
                 if (i < group.size() &&
-                    group[i].slice.begin == last.slice.begin + last.slice.count) {
+                    group[i].slice.begin == last.slice.begin + last.slice.count &&
+                    last.slice.begin + last.slice.count + group[i].slice.count -
+                            run.front().slice.begin <
+                        channelLimit_) {
                     run.push_back(group[i]);
                     continue;
                 }
@@ -229,42 +250,49 @@ class SumFuser {
 
     Kernel& kernel_;
     Op& root_;
+    int64_t channelLimit_;
     std::vector<Op*> adds_;
     std::vector<Value*> leaves_;
+    std::vector<std::vector<ConvTerm>> runs_;
 };
-
-size_t fuseKernel(Kernel& kernel) {
-    size_t changes = 0;
-    // Roots come after the adds they consume, so walk backwards; restart after each rewrite.
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (auto it = kernel.ops.rbegin(); it != kernel.ops.rend(); ++it) {
-            if ((*it)->kind() != "add" || (*it)->results.size() != 1) continue;
-            if (size_t fused = SumFuser(kernel, **it).run()) {
-                changes += fused;
-                changed = true;
-                break;
-            }
-        }
-    }
-    return changes;
-}
 
 class FuseSliceConvAddPass : public KernelPass {
   public:
+    explicit FuseSliceConvAddPass(const AneTargetRules& rules)
+        : channelLimit_(rules.convInputChannelLimit) {}
     std::string name() const override { return "fuse-slice-conv-add"; }
     std::string description() const override {
         return "a sum of convs over adjacent channel slices of one tensor becomes one conv with "
                "weights concatenated along Cin";
     }
     size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
-        return fuseKernel(kernel);
+        size_t changes = 0;
+        // Roots come after the adds they consume, so walk backwards; restart after each rewrite.
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (auto it = kernel.ops.rbegin(); it != kernel.ops.rend(); ++it) {
+                if ((*it)->kind() != "add" || (*it)->results.size() != 1) continue;
+                SumFuser fuser(kernel, **it, channelLimit_);
+                size_t fused = fuser.match();
+                if (fused == 0) continue;
+                Footprint before = measureFootprint(kernel);
+                // Grows only when a fused weight's parts stay in use elsewhere.
+                remarkIfGrown(kernel, before, "fused " + fuser.apply());
+                changes += fused;
+                changed = true;
+                break;
+            }
+        }
+        return changes;
     }
+
+  private:
+    int64_t channelLimit_;
 };
 } // namespace
 
-std::unique_ptr<Pass> createFuseSliceConvAddPass() {
-    return std::make_unique<FuseSliceConvAddPass>();
+std::unique_ptr<Pass> createFuseSliceConvAddPass(const AneTargetRules& rules) {
+    return std::make_unique<FuseSliceConvAddPass>(rules);
 }
 
 } // namespace anec::passes

@@ -52,10 +52,12 @@ ir::Value* decompose(ir::Builder& b, const ir::Op& op) {
 }
 } // namespace
 
+bool isRejectedActivation(const ir::Op& op) {
+    return op.kind() == "gelu" || op.kind() == "silu";
+}
+
 size_t decomposeActivations(ir::Kernel& kernel) {
-    return rewriteOps(
-        kernel, [](const ir::Op& op) { return op.kind() == "gelu" || op.kind() == "silu"; },
-        decompose);
+    return rewriteOps(kernel, isRejectedActivation, decompose);
 }
 
 } // namespace anec::passes::legalize

@@ -54,19 +54,20 @@ ir::Value* decomposeSdpa(ir::Builder& b, const ir::Op& op) {
 }
 } // namespace
 
+bool hasConvBias(const ir::Op& op) {
+    return op.kind() == "conv" && op.operands.size() >= 3 && op.operands[2];
+}
+
 size_t splitConvBias(ir::Kernel& kernel) {
-    return rewriteOps(
-        kernel,
-        [](const ir::Op& op) {
-            return op.kind() == "conv" && op.operands.size() >= 3 && op.operands[2];
-        },
-        withoutBias);
+    return rewriteOps(kernel, hasConvBias, withoutBias);
+}
+
+bool isAttention(const ir::Op& op) {
+    return op.kind() == "scaled_dot_product_attention";
 }
 
 size_t decomposeAttention(ir::Kernel& kernel) {
-    return rewriteOps(
-        kernel, [](const ir::Op& op) { return op.kind() == "scaled_dot_product_attention"; },
-        decomposeSdpa);
+    return rewriteOps(kernel, isAttention, decomposeSdpa);
 }
 
 } // namespace anec::passes::legalize

@@ -123,10 +123,14 @@ bool allConstant(const ir::Op& op) {
 }
 } // namespace
 
+bool isRuntimeConcat(const ir::Op& op) {
+    return op.kind() == "concat" && !allConstant(op) && op.result()->type.isStatic();
+}
+
 size_t rewriteConcats(ir::Kernel& kernel, DiagnosticEngine& diagnostics) {
     // Concats of constants are folded instead; a concat that is not floating point stays, warned.
     auto rewritable = [&](const ir::Op& op) {
-        if (op.kind() != "concat" || allConstant(op) || !op.result()->type.isStatic()) return false;
+        if (!isRuntimeConcat(op)) return false;
         if (ir::isFloat(op.result()->type.dtype)) return true;
         diagnostics.warning(op.loc, "concat of " + op.result()->type.str() +
                                         " stays in the program, but this target's ANE rejects "

@@ -252,6 +252,18 @@ class KernelPacker {
     const PackIoOptions& options_;
 };
 
+// Why the slices and the concat packing adds are worth it.
+std::string packingReason(const Kernel& kernel) {
+    std::string packed;
+    for (const PackedIo& io : kernel.packing) {
+        bool input = io.direction == PackedIo::Direction::Input;
+        packed += (packed.empty() ? "" : " and ") + std::to_string(io.members.size()) +
+                  (input ? " inputs into '" : " outputs into '") + io.name + "' (" +
+                  (input ? "sliced apart" : "concatenated") + ")";
+    }
+    return "packed " + packed + ": one surface to bind instead of several (rules 1-5)";
+}
+
 class PackIoPass : public KernelPass {
   public:
     explicit PackIoPass(PackIoOptions options) : options_(options) {}
@@ -260,7 +272,10 @@ class PackIoPass : public KernelPass {
         return "pack inputs (outputs) of equal spatial size into one tensor: one bound surface";
     }
     size_t runOnKernel(ir::Kernel& kernel, DiagnosticEngine&) override {
-        return KernelPacker(kernel, options_).run();
+        Footprint before = measureFootprint(kernel);
+        size_t changes = KernelPacker(kernel, options_).run();
+        if (changes > 0) remarkIfGrown(kernel, before, packingReason(kernel));
+        return changes;
     }
 
   private:

@@ -9,19 +9,39 @@
 namespace anec::passes {
 
 namespace {
-const std::map<std::string, std::function<std::unique_ptr<Pass>()>>& passFactories() {
-    static const std::map<std::string, std::function<std::unique_ptr<Pass>()>> factories = {
-        {"algebraic", createAlgebraicPass},
-        {"ane-legalize", [] { return createAneLegalizePass(AneTarget::Generic); }},
-        {"cast-elim", createCastElimPass},
-        {"cse", createCsePass},
-        {"dce", createDeadCodePass},
-        {"fold-constants", createFoldConstantsPass},
-        // Fusion passes (issue 5.3) register here, one line each.
-        {"fuse-conv-scale-shift", createFuseConvScaleShiftPass},
-        {"fuse-horizontal", createFuseHorizontalPass},
-        {"fuse-slice-conv-add", createFuseSliceConvAddPass},
-        {"pack-io", [] { return createPackIoPass(); }},
+// The target a pipeline is built for (nullopt: none, `--target none`).
+using Target = std::optional<AneTarget>;
+using Factory = std::function<std::unique_ptr<Pass>(Target)>;
+
+// A pass that does not depend on the target.
+template <std::unique_ptr<Pass> (*create)()> Factory plain() {
+    return [](Target) { return create(); };
+}
+
+const std::map<std::string, Factory>& passFactories() {
+    static const std::map<std::string, Factory> factories = {
+        {"algebraic", plain<createAlgebraicPass>()},
+        {"ane-legalize",
+         [](Target target) { return createAneLegalizePass(target.value_or(AneTarget::Generic)); }},
+        {"cast-elim", plain<createCastElimPass>()},
+        {"cse", plain<createCsePass>()},
+        {"dce", plain<createDeadCodePass>()},
+        {"fold-constants", plain<createFoldConstantsPass>()},
+        // Fusions keep within the target's limits; without a target within generic's, which
+        // every chip has (the ANE backend legalizes such a module later, and legalization cannot
+        // undo a fusion).
+        {"fuse-conv-scale-shift", plain<createFuseConvScaleShiftPass>()},
+        {"fuse-horizontal", plain<createFuseHorizontalPass>()},
+        {"fuse-slice-conv-add",
+         [](Target target) {
+             return createFuseSliceConvAddPass(aneTargetRules(target.value_or(AneTarget::Generic)));
+         }},
+        // Its output packing is a concat: none where the target rejects concat.
+        {"pack-io",
+         [](Target target) {
+             return createPackIoPass(
+                 {.packInputs = true, .packOutputs = !target || aneTargetRules(*target).concat});
+         }},
     };
     return factories;
 }
@@ -40,9 +60,13 @@ std::vector<std::string> optimizingPassNames() {
         "cast-elim",
         "algebraic",
         "cse",
+        // Dead code out before the fusions: stacking a used conv with an unused one would make
+        // the unused one's work live again.
+        "dce",
         // What the ANE rejects, rewritten before fusion so that fusion also sees what the
         // rewrites produce (a concat becomes convs of slices, which fuse-slice-conv-add merges)
-        // and a rebuild of the emitted MIL changes nothing.
+        // and a rebuild of the emitted MIL changes nothing. The passes after it keep within the
+        // target's rules, which a check after each of them proves (legality_check.cpp).
         "ane-legalize",
         // Fusion a, c, b: sums over channel slices first (the seed's pattern), then scales
         // folded into the (possibly fused) conv weights, then convs sharing an input stacked
@@ -63,7 +87,7 @@ std::vector<std::string> optimizingPassNames() {
 
 std::unique_ptr<Pass> createPass(const std::string& name) {
     auto it = passFactories().find(name);
-    return it == passFactories().end() ? nullptr : it->second();
+    return it == passFactories().end() ? nullptr : it->second(std::nullopt);
 }
 
 std::vector<std::string> passNames() {
@@ -103,23 +127,17 @@ Expected<PassManager> buildPipeline(const std::vector<std::string>& names) {
 
 Expected<PassManager> buildPipeline(const std::vector<std::string>& names,
                                     std::optional<AneTarget> target) {
-    // A pipeline that legalizes (for generic when no target is given) must not pack outputs
-    // through a concat the target rejects.
-    if (!target && std::find(names.begin(), names.end(), "ane-legalize") != names.end())
-        target = AneTarget::Generic;
+    // A pipeline that legalizes does so for generic when no target is given, and the passes
+    // after it keep within generic's rules.
+    const bool legalizes = std::find(names.begin(), names.end(), "ane-legalize") != names.end();
+    if (!target && legalizes) target = AneTarget::Generic;
     PassManager manager;
     for (const std::string& name : names) {
-        std::unique_ptr<Pass> pass;
-        if (name == "ane-legalize" && target)
-            pass = createAneLegalizePass(*target);
-        else if (name == "pack-io" && target)
-            pass = createPackIoPass(
-                {.packInputs = true, .packOutputs = aneTargetRules(*target).concat});
-        else
-            pass = createPass(name);
-        if (!pass) return fail(unknownPassMessage(name));
-        manager.add(std::move(pass));
+        auto factory = passFactories().find(name);
+        if (factory == passFactories().end()) return fail(unknownPassMessage(name));
+        manager.add(factory->second(target));
     }
+    if (legalizes) manager.addCheck(createLegalityCheck(*target));
     return Expected<PassManager>(std::move(manager));
 }
 

@@ -101,10 +101,10 @@ class AneExecutable : public Executable {
   public:
     AneExecutable(std::shared_ptr<const ir::Module> module, const ir::Kernel& kernel,
                   SurfacePlan plan, std::shared_ptr<SharedProgram> program,
-                  passes::AneTarget chipTarget)
+                  passes::AneTarget chipTarget, passes::AneTarget target)
         : module_(std::move(module)), kernelName_(kernel.name), inputs_(inputInfos(kernel)),
           outputs_(outputInfos(kernel)), plan_(std::move(plan)), program_(std::move(program)),
-          chipTarget_(chipTarget) {}
+          chipTarget_(chipTarget), target_(target) {}
 
     const std::vector<IoInfo>& inputs() const override { return inputs_; }
     const std::vector<IoInfo>& outputs() const override { return outputs_; }
@@ -123,7 +123,7 @@ class AneExecutable : public Executable {
             std::lock_guard lock(program_->mutex);
             program_->program->evaluate(writeInputs, readOutputs);
         } catch (const DeviceError& e) {
-            throw deviceFailure(e, kernelName_, chipTarget_);
+            throw deviceFailure(e, kernelName_, chipTarget_, target_);
         }
         return results;
     }
@@ -136,23 +136,44 @@ class AneExecutable : public Executable {
     SurfacePlan plan_;
     std::shared_ptr<SharedProgram> program_;
     passes::AneTarget chipTarget_;
+    passes::AneTarget target_;
 };
 
 } // namespace
 
+namespace {
+// Why a compile may fail: never "build with" the target the program was already built for.
+std::string compileHint(passes::AneTarget chipTarget, passes::AneTarget targetInUse) {
+    const std::string chip(passes::aneTargetName(chipTarget));
+    const std::string inUse(passes::aneTargetName(targetInUse));
+    std::string hint;
+    if (targetInUse != chipTarget) {
+        hint = "the program probably uses an op this chip's ANE compiler rejects: build with "
+               "--target " +
+               chip;
+    } else {
+        hint = "the program is legalized for this chip (--target " + inUse +
+               "), so it probably holds something ane-legalize can only warn about (a cast "
+               "it cannot remove, a conv with 16384 or more input channels, ...: see the "
+               "warnings of `anec build --target " +
+               inUse + "` and docs/ane-rules.md)";
+        if (targetInUse != passes::AneTarget::Generic)
+            hint += ", or breaks a rule of this chip nobody has reported: try --target generic";
+    }
+    return hint + " (or, after many compiles in one process, the compiler has reached its "
+                  "limit, rule 15)";
+}
+} // namespace
+
 Error deviceFailure(const DeviceError& error, const std::string& kernelName,
-                    passes::AneTarget chipTarget) {
+                    passes::AneTarget chipTarget, passes::AneTarget targetInUse) {
     std::string message =
         stageName(error.stage) + " of kernel '" + kernelName + "' failed: " + error.what();
     if (error.status == 0x1d)
         message += "\nhint: status 0x1d is what the ANE reports for wrong surface sizes or "
                    "binding order (rules 3-6 of docs/ane-rules.md)";
     else if (error.stage == DeviceError::Stage::Compile)
-        message += "\nhint: the program probably uses an op this chip's ANE compiler rejects: "
-                   "build with --target " +
-                   std::string(passes::aneTargetName(chipTarget)) +
-                   " (or, after many compiles in one process, the compiler has reached its "
-                   "limit, rule 15)";
+        message += "\nhint: " + compileHint(chipTarget, targetInUse);
     return Error(message);
 }
 
@@ -188,11 +209,11 @@ std::unique_ptr<Executable> AneBackend::prepareKernel(std::shared_ptr<const ir::
         try {
             return device_->compileAndLoad(source, plan.sizes());
         } catch (const DeviceError& e) {
-            throw deviceFailure(e, kernel.name, chipTarget_);
+            throw deviceFailure(e, kernel.name, chipTarget_, target_);
         }
     });
     std::unique_ptr<Executable> executable = std::make_unique<AneExecutable>(
-        std::move(module), *program, std::move(plan), std::move(loaded), chipTarget_);
+        std::move(module), *program, std::move(plan), std::move(loaded), chipTarget_, target_);
     if (conversions) executable = withHostConversion(std::move(executable), *conversions);
     return executable;
 }

@@ -51,8 +51,9 @@ class AneBackend : public Backend {
 
 // A device failure as the anec::Error users see: what failed, the device's text, and a hint for
 // the known failures (status 0x1d: surface sizes or binding order; a compile failure: an op the
-// chip rejects).
+// chip rejects when the program was legalized for another target than `chipTarget`, else a
+// limit legalization only warns about). `targetInUse`: what the program was legalized for.
 Error deviceFailure(const DeviceError& error, const std::string& kernelName,
-                    passes::AneTarget chipTarget);
+                    passes::AneTarget chipTarget, passes::AneTarget targetInUse);
 
 } // namespace anec::runtime::ane

@@ -109,16 +109,74 @@ TEST_CASE("ane backend: a kernel the chip rejects fails with the device text and
                       "process, the compiler has reached its limit, rule 15)");
 }
 
+TEST_CASE("ane backend: the hint never suggests the target the program was built for",
+          "[ane][backend]") {
+    // One conv over 32000 input channels: ane-legalize only warns (rule 12), the chip rejects it.
+    const std::string text = R"(weight W: fp16[8, 32000] = random(seed = 1, scale = 0.01)
+kernel k(x: fp16[1, 32000, 1, 2]) -> (y: fp16[1, 8, 1, 2]) {
+    y = linear(x, W)
+}
+)";
+    // Built for the chip itself: the hint points at legalization's warnings instead.
+    auto hintOn = [&](AneTarget chip) {
+        SimulatedAne ane(chip);
+        try {
+            ane.backend->prepare(compileText(text, chip), "k");
+        } catch (const Error& e) {
+            std::string message = e.what();
+            return message.substr(message.find("\nhint: ") + 1);
+        }
+        return std::string("(no error)");
+    };
+    const std::string legalized =
+        "hint: the program is legalized for this chip (--target %), so it probably holds "
+        "something ane-legalize can only warn about (a cast it cannot remove, a conv with 16384 "
+        "or more input channels, ...: see the warnings of `anec build --target %` and "
+        "docs/ane-rules.md)";
+    const std::string rule15 = " (or, after many compiles in one process, the compiler has "
+                               "reached its limit, rule 15)";
+    auto named = [](std::string text, const std::string& target) {
+        for (size_t at = text.find('%'); at != std::string::npos; at = text.find('%'))
+            text.replace(at, 1, target);
+        return text;
+    };
+    CHECK(hintOn(AneTarget::Generic) == named(legalized, "generic") + rule15);
+    CHECK(hintOn(AneTarget::M3) == named(legalized, "m3") +
+                                       ", or breaks a rule of this chip nobody has reported: try "
+                                       "--target generic" +
+                                       rule15);
+    // Whatever the chip and the target in use, "build with" never names the target in use.
+    using runtime::ane::DeviceError;
+    for (AneTarget chip : kAllTargets)
+        for (AneTarget inUse : kAllTargets) {
+            std::string hint =
+                runtime::ane::deviceFailure(DeviceError(DeviceError::Stage::Compile, "failed"), "k",
+                                            chip, inUse)
+                    .what();
+            INFO(hint);
+            auto suggests = [&](AneTarget target) {
+                return hint.find("build with --target " +
+                                 std::string(passes::aneTargetName(target)) + " ") !=
+                       std::string::npos;
+            };
+            CHECK_FALSE(suggests(inUse));
+            CHECK(suggests(chip) == (chip != inUse));
+            CHECK((hint.find("try --target generic") != std::string::npos) ==
+                  (chip == inUse && inUse != AneTarget::Generic));
+        }
+}
+
 TEST_CASE("ane backend: device failures become errors with hints", "[ane][backend]") {
     using runtime::ane::DeviceError;
-    Error surfaces = runtime::ane::deviceFailure(
-        DeviceError(DeviceError::Stage::Evaluate, "status=0x1d", 0x1d), "k", AneTarget::M4);
+    Error surfaces =
+        runtime::ane::deviceFailure(DeviceError(DeviceError::Stage::Evaluate, "status=0x1d", 0x1d),
+                                    "k", AneTarget::M4, AneTarget::M4);
     CHECK(std::string(surfaces.what()) ==
           "the ANE evaluation of kernel 'k' failed: status=0x1d\nhint: status 0x1d is what the "
           "ANE reports for wrong surface sizes or binding order (rules 3-6 of "
           "docs/ane-rules.md)");
     Error load = runtime::ane::deviceFailure(DeviceError(DeviceError::Stage::Load, "no memory"),
-                                             "k", AneTarget::M4);
+                                             "k", AneTarget::M4, AneTarget::M4);
     CHECK(std::string(load.what()) ==
           "loading the program onto the ANE of kernel 'k' failed: no memory");
 }

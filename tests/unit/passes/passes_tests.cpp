@@ -369,7 +369,12 @@ TEST_CASE("passes are registered by name", "[passes]") {
         p.output("y", require(p.builder.createValue("expand_dims", {w}, {{"axes", List{0}}})));
         auto results = p.run(passes::buildPipeline(level));
         REQUIRE(results.size() >= 2);
-        CHECK(sameResults({results.front(), results.back()}, {{"fold-constants", 1}, {"dce", 1}}));
+        CHECK(sameResults({results.front()}, {{"fold-constants", 1}}));
+        CHECK(results.back().pass == "dce");
+        size_t removed = 0; // -O1 runs dce before the fusions too
+        for (const passes::PassResult& result : results)
+            removed += result.pass == "dce" ? result.changes : 0;
+        CHECK(removed == 1);
     }
 }
 

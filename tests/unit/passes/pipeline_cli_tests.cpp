@@ -4,11 +4,13 @@
 #include "unit/passes/pass_test_support.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 using namespace anec;
 using anec::test::runAnec;
 using anec::test::TempDir;
 using anec::test::writeFile;
+namespace fs = std::filesystem;
 
 namespace {
 const char* kSource = R"(weight W: fp16[8, 4] = random(seed = 1, scale = 0.5)
@@ -56,6 +58,42 @@ TEST_CASE("the pipelines: -O0 only folds and removes dead code, -O1 adds the cle
     for (const char* name : {"algebraic", "cast-elim", "cse", "dce", "fold-constants"})
         CHECK(std::count(names.begin(), names.end(), name) == 1);
     CHECK(std::is_sorted(names.begin(), names.end()));
+}
+
+namespace {
+// The pass names in one cell of the table row of docs/passes.md that starts with `rowStart`:
+// the `backticked` words of cell `column` (1: without a target, 2: with one).
+std::vector<std::string> documentedPipeline(const std::string& rowStart, size_t column) {
+    std::istringstream doc(anec::test::readFile(fs::path(ANEC_SOURCE_DIR) / "docs/passes.md"));
+    for (std::string line; std::getline(doc, line);) {
+        if (line.rfind(rowStart, 0) != 0) continue;
+        std::vector<std::string> cells;
+        std::istringstream row(line.substr(1));
+        for (std::string cell; std::getline(row, cell, '|');)
+            cells.push_back(cell);
+        REQUIRE(cells.size() > column);
+        std::vector<std::string> names;
+        const std::string& cell = cells[column];
+        for (size_t open = cell.find('`'); open != std::string::npos;
+             open = cell.find('`', cell.find('`', open + 1) + 1)) {
+            size_t close = cell.find('`', open + 1);
+            REQUIRE(close != std::string::npos);
+            names.push_back(cell.substr(open + 1, close - open - 1));
+        }
+        return names;
+    }
+    FAIL("docs/passes.md has no row starting with " << rowStart);
+    return {};
+}
+} // namespace
+
+TEST_CASE("docs/passes.md lists the pipelines the compiler runs", "[passes][pipeline]") {
+    for (int level : {0, 1}) {
+        const std::string row = "| `-O" + std::to_string(level) + "`";
+        INFO("docs/passes.md, " << row);
+        CHECK(documentedPipeline(row, 1) == passes::pipelinePassNames(level, false));
+        CHECK(documentedPipeline(row, 2) == passes::pipelinePassNames(level, true));
+    }
 }
 
 TEST_CASE("buildPipeline(names) runs exactly the named passes and rejects unknown names",
