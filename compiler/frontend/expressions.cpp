@@ -150,7 +150,13 @@ ir::Op* BodyLowerer::createMultiOp(const std::string& kind, std::vector<ir::Valu
         return !v || (v->definingOp &&
                       (v->definingOp->isConst() || ctx_.constantValues.count(v) != 0));
     });
-    KernelContext::OpKey key{kind, operands, attrs};
+    // Scalar constants of equal value count as one (each number makes its own const op).
+    std::vector<ir::Value*> canonical;
+    for (ir::Value* v : operands) {
+        auto same = ctx_.canonicalScalars.find(v);
+        canonical.push_back(same == ctx_.canonicalScalars.end() ? v : same->second);
+    }
+    KernelContext::OpKey key{kind, std::move(canonical), attrs};
     if (constant)
         if (auto known = ctx_.constantOps.find(key); known != ctx_.constantOps.end())
             return known->second;
@@ -178,12 +184,11 @@ ir::Value* BodyLowerer::materialize(const Operand& number, ir::DType dtype, Sour
                                   std::string(ir::dtypeName(dtype)) + " tensor");
         return nullptr;
     }
-    auto known = ctx_.scalars.find({dtype, number.number});
-    if (known != ctx_.scalars.end()) return known->second;
     auto data = std::make_shared<const ir::ConstData>(
         ir::ConstData::splat(ir::TensorType{dtype, {}}, number.number));
     ir::Value* value = ctx_.builder.createConst(std::move(data), loc);
-    ctx_.scalars.emplace(std::pair(dtype, number.number), value);
+    auto first = ctx_.scalars.emplace(std::pair(dtype, number.number), value).first;
+    ctx_.canonicalScalars.emplace(value, first->second);
     return value;
 }
 

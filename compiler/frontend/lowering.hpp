@@ -25,11 +25,13 @@ struct KernelContext {
     std::vector<std::string> callStack;       // functions and kernels being inlined (recursion)
     std::set<const ast::FnDecl*>& inlinedFns; // every function inlined somewhere
     // Ops whose operands are all constants, built once (createMultiOp), and their results; the
-    // scalar constants numbers became (materialize).
+    // first scalar constant of each value, and for every scalar constant that first one
+    // (materialize), so that ops of equal numbers are recognised as equal.
     using OpKey = std::tuple<std::string, std::vector<ir::Value*>, ir::AttrMap>;
     std::map<OpKey, ir::Op*> constantOps;
     std::set<const ir::Value*> constantValues;
     std::map<std::pair<ir::DType, double>, ir::Value*> scalars;
+    std::map<const ir::Value*, ir::Value*> canonicalScalars;
 };
 
 // What a body belongs to: assignments to outputs are allowed in kernels only, `return` in

@@ -1,5 +1,6 @@
 // The ANE backend over the simulated device gives the reference backend's outputs bit for bit:
 // the surface plan keeps every binding rule, legalization avoids every rejected op.
+#include "unit/examples.hpp"
 #include "ane_test_support.hpp"
 
 using namespace anec;
@@ -42,11 +43,11 @@ const AneTarget kAllTargets[] = {AneTarget::Generic, AneTarget::M1, AneTarget::M
 TEST_CASE("ane backend: every example, for every target, matches the reference bit for bit",
           "[ane][backend][examples]") {
     size_t kernels = 0;
-    for (const auto& entry : fs::directory_iterator(fs::path(ANEC_SOURCE_DIR) / "examples")) {
-        if (entry.path().extension() != ".ane") continue;
+    for (const anec::test::Example& example : anec::test::examples()) {
         for (AneTarget target : kAllTargets)
-            kernels += requireSameOutputs(compileFile(entry.path(), target), target,
-                                          entry.path().filename().string() + " --target " +
+            kernels += requireSameOutputs(compileFile(example.path, target, example.defines),
+                                          target,
+                                          example.file() + example.configText() + " --target " +
                                               std::string(passes::aneTargetName(target)));
     }
     CHECK(kernels >= 6 * 8);

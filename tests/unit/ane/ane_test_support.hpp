@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "unit/examples.hpp"
 #include "driver/compiler.hpp"
 #include "mil/emitter.hpp"
 #include "passes/ane_target.hpp"
@@ -42,10 +43,12 @@ compileText(const std::string& text, std::optional<AneTarget> target, bool packI
     return requireCompiled(compilation, text);
 }
 
-inline std::shared_ptr<const ir::Module> compileFile(const std::filesystem::path& path,
-                                                     std::optional<AneTarget> target) {
+inline std::shared_ptr<const ir::Module>
+compileFile(const std::filesystem::path& path, std::optional<AneTarget> target,
+            const std::map<std::string, int64_t>& defines = {}) {
     driver::CompileOptions options;
     options.target = target;
+    options.frontend.defines = defines;
     auto compilation = std::make_shared<driver::Compilation>(options);
     REQUIRE(compilation->loadFile(path));
     return requireCompiled(compilation, path.string());

@@ -7,18 +7,19 @@
 #include <map>
 #include <set>
 
+#include "unit/examples.hpp"
 #include "unit/driver/test_support.hpp"
 
 using namespace anec::test;
 namespace fs = std::filesystem;
 
 namespace {
-std::vector<fs::path> examples() {
-    std::vector<fs::path> paths;
-    for (const auto& entry : fs::directory_iterator(sourceDir() / "examples"))
-        if (entry.path().extension() == ".ane") paths.push_back(entry.path());
-    std::sort(paths.begin(), paths.end());
-    return paths;
+// `anec build EXAMPLE -o DIR` at the example's test configuration.
+std::vector<std::string> buildArgs(const Example& example, const fs::path& dir) {
+    std::vector<std::string> args{"build", example.path.string(), "-o", dir.string()};
+    std::vector<std::string> defines = example.defineArgs();
+    args.insert(args.end(), defines.begin(), defines.end());
+    return args;
 }
 
 std::set<std::string> subdirectories(const fs::path& dir) {
@@ -44,11 +45,11 @@ TEST_CASE("there are at least five examples", "[golden]") {
 }
 
 TEST_CASE("every example matches its golden MIL and program.json", "[golden]") {
-    for (const fs::path& example : examples()) {
-        std::string name = example.stem().string();
-        INFO("example " << example.filename().string() << " (update with: make golden)");
+    for (const Example& example : examples()) {
+        std::string name = example.name();
+        INFO("example " << example.file() << example.configText() << " (update with: make golden)");
         TempDir out;
-        CliResult result = runAnec({"build", example.string(), "-o", out.path().string()});
+        CliResult result = runAnec(buildArgs(example, out.path()));
         INFO(result.err);
         REQUIRE(result.status == 0);
         fs::path golden = sourceDir() / "tests" / "golden" / name;
@@ -63,11 +64,11 @@ TEST_CASE("every example matches its golden MIL and program.json", "[golden]") {
 }
 
 TEST_CASE("building twice gives byte-identical output", "[golden][determinism]") {
-    for (const fs::path& example : examples()) {
-        INFO("example " << example.filename().string());
+    for (const Example& example : examples()) {
+        INFO("example " << example.file() << example.configText());
         TempDir first, second;
-        REQUIRE(runAnec({"build", example.string(), "-o", first.path().string()}).status == 0);
-        REQUIRE(runAnec({"build", example.string(), "-o", second.path().string()}).status == 0);
+        REQUIRE(runAnec(buildArgs(example, first.path())).status == 0);
+        REQUIRE(runAnec(buildArgs(example, second.path())).status == 0);
         auto a = treeContents(first.path());
         auto b = treeContents(second.path());
         REQUIRE_FALSE(a.empty());

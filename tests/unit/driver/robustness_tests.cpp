@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "unit/examples.hpp"
 #include "driver/compiler.hpp"
 #include "unit/driver/test_support.hpp"
 
@@ -13,8 +14,11 @@ namespace fs = std::filesystem;
 
 namespace {
 // Compiles text through every stage; the result does not matter, only that it returns.
-void compileAll(const std::string& name, const std::string& text) {
-    anec::driver::Compilation compilation;
+void compileAll(const std::string& name, const std::string& text,
+                const std::map<std::string, int64_t>& defines = {}) {
+    anec::driver::CompileOptions options;
+    options.frontend.defines = defines;
+    anec::driver::Compilation compilation(options);
     compilation.loadSource(name, text);
     auto programs = compilation.emit();
     if (compilation.diagnostics().hasErrors()) REQUIRE(programs.empty());
@@ -78,17 +82,16 @@ std::string mutate(const std::string& text, std::mt19937& rng) {
 
 TEST_CASE("mutated and truncated examples never crash the compiler", "[robustness]") {
     std::mt19937 rng(12345);
-    for (const auto& entry : fs::directory_iterator(sourceDir() / "examples")) {
-        if (entry.path().extension() != ".ane") continue;
-        std::string text = readFile(entry.path());
-        std::string name = entry.path().string();
+    for (const Example& example : examples()) {
+        std::string text = readFile(example.path);
+        std::string name = example.path.string();
         INFO(name);
         for (size_t cut = 0; cut < text.size(); cut += std::max<size_t>(1, text.size() / 40))
-            REQUIRE_NOTHROW(compileAll(name, text.substr(0, cut)));
+            REQUIRE_NOTHROW(compileAll(name, text.substr(0, cut), example.defines));
         for (int i = 0; i < 60; ++i) {
             std::string mutated = mutate(text, rng);
             INFO(mutated);
-            REQUIRE_NOTHROW(compileAll(name, mutated));
+            REQUIRE_NOTHROW(compileAll(name, mutated, example.defines));
         }
     }
 }

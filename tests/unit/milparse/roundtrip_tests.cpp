@@ -1,6 +1,7 @@
 // Round trip: every program anec emits reads back into IR that emits the very same MIL text,
 // weight files and program.json, directly and through the whole pipeline (`anec build
 // model.mil`). The golden MIL files read back the same way, with the weights of a fresh build.
+#include "unit/examples.hpp"
 #include "unit/milparse/milparse_test_support.hpp"
 
 #include <algorithm>
@@ -19,13 +20,8 @@ fs::path sourceDir() {
     return ANEC_SOURCE_DIR;
 }
 
-std::vector<fs::path> examples() {
-    std::vector<fs::path> paths;
-    for (const auto& entry : fs::directory_iterator(sourceDir() / "examples"))
-        if (entry.path().extension() == ".ane") paths.push_back(entry.path());
-    std::sort(paths.begin(), paths.end());
-    return paths;
-}
+using anec::test::Example;
+using anec::test::examples;
 
 struct Variant {
     std::string name;
@@ -62,14 +58,15 @@ std::string diagnosticsOf(driver::Compilation& compilation) {
 }
 
 // Builds an example like `anec build` and writes the programs into `dir`.
-std::vector<mil::Program> buildExample(const fs::path& example, const Variant& variant,
+std::vector<mil::Program> buildExample(const Example& example, const Variant& variant,
                                        const fs::path& dir) {
     driver::CompileOptions options;
+    options.frontend.defines = example.defines;
     options.optLevel = variant.optLevel;
     options.emit = variant.emit;
     options.target = variant.target;
     driver::Compilation compilation(options);
-    REQUIRE(compilation.loadFile(example));
+    REQUIRE(compilation.loadFile(example.path));
     std::vector<mil::Program> programs = compilation.emit();
     INFO(diagnosticsOf(compilation));
     REQUIRE_FALSE(programs.empty());
@@ -96,8 +93,9 @@ TEST_CASE("emit -> parse -> emit gives identical programs for every example",
           "[milparse][roundtrip]") {
     REQUIRE(examples().size() >= 5);
     for (const Variant& variant : variants()) {
-        for (const fs::path& example : examples()) {
-            INFO("example " << example.filename().string() << " built with " << variant.name);
+        for (const Example& example : examples()) {
+            INFO("example " << example.file() << example.configText() << " built with "
+                            << variant.name);
             TempDir out;
             std::vector<mil::Program> programs = buildExample(example, variant, out.path());
             for (const mil::Program& original : programs) {
@@ -137,14 +135,14 @@ TEST_CASE("emit -> parse -> emit gives identical programs for every example",
 
 TEST_CASE("every golden MIL file reads back and emits itself", "[milparse][roundtrip]") {
     size_t checked = 0;
-    for (const fs::path& example : examples()) {
-        fs::path golden = sourceDir() / "tests" / "golden" / example.stem();
+    for (const Example& example : examples()) {
+        fs::path golden = sourceDir() / "tests" / "golden" / example.name();
         if (!fs::is_directory(golden)) continue;
         TempDir out;
         buildExample(example, variants().front(), out.path());
         for (const auto& entry : fs::directory_iterator(golden)) {
             std::string kernel = entry.path().filename().string();
-            INFO("golden " << example.stem().string() << "/" << kernel);
+            INFO("golden " << example.name() << "/" << kernel);
             std::string text = readFile(entry.path() / "model.mil");
             REQUIRE_FALSE(text.empty());
             // The golden text, with the weights (and program.json) of a fresh build.
@@ -164,7 +162,7 @@ TEST_CASE("every golden MIL file reads back and emits itself", "[milparse][round
 
 TEST_CASE("anec build of a MIL program re-emits it", "[milparse][roundtrip]") {
     TempDir first, second;
-    buildExample(sourceDir() / "examples" / "qkv_bwd.ane", variants().front(), first.path());
+    buildExample({sourceDir() / "examples" / "qkv_bwd.ane", {}}, variants().front(), first.path());
     driver::Compilation compilation;
     REQUIRE(compilation.loadFile(first / "qkv_bwd" / "model.mil"));
     std::vector<mil::Program> programs = compilation.emit();

@@ -1,5 +1,6 @@
 // Running what the MIL reader reads: a re-parsed program computes exactly what its .ane source
 // computes on the reference backend, and the seed's own model.mil reproduces y_expected.npy.
+#include "unit/examples.hpp"
 #include "unit/milparse/milparse_test_support.hpp"
 
 #include <algorithm>
@@ -20,12 +21,11 @@ using anec::passes::test::runKernel;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path sourceDir() {
-    return ANEC_SOURCE_DIR;
-}
-
-std::shared_ptr<ir::Module> compile(const fs::path& path, std::vector<mil::Program>* programs) {
-    auto compilation = std::make_shared<driver::Compilation>();
+std::shared_ptr<ir::Module> compile(const fs::path& path, std::vector<mil::Program>* programs,
+                                    const std::map<std::string, int64_t>& defines = {}) {
+    driver::CompileOptions options;
+    options.frontend.defines = defines;
+    auto compilation = std::make_shared<driver::Compilation>(options);
     REQUIRE(compilation->loadFile(path));
     if (programs) {
         *programs = compilation->emit();
@@ -46,11 +46,10 @@ std::shared_ptr<ir::Module> compile(const fs::path& path, std::vector<mil::Progr
 TEST_CASE("a re-parsed example computes exactly what its source computes",
           "[milparse][roundtrip-run]") {
     size_t kernels = 0;
-    for (const auto& entry : fs::directory_iterator(sourceDir() / "examples")) {
-        if (entry.path().extension() != ".ane") continue;
-        INFO("example " << entry.path().filename().string());
+    for (const anec::test::Example& example : anec::test::examples()) {
+        INFO("example " << example.file() << example.configText());
         std::vector<mil::Program> programs;
-        std::shared_ptr<ir::Module> source = compile(entry.path(), &programs);
+        std::shared_ptr<ir::Module> source = compile(example.path, &programs, example.defines);
         TempDir out;
         mil::writeBuildOutput(out.path(), programs);
         for (const auto& kernel : source->kernels) {

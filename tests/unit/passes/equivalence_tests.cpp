@@ -11,6 +11,7 @@
 // broadcast or cast moves values by O(max|ref|)):
 //     |o1 - o0| <= 2e-2 * max(1, max|o0|)          for every element of every output
 // (integer and bool outputs must be equal).
+#include "unit/examples.hpp"
 #include "unit/passes/pass_test_support.hpp"
 #include "unit/passes/program_generator.hpp"
 
@@ -40,12 +41,14 @@ struct Outcome {
 };
 
 // Runs every kernel of `text`'s -O0 and -O1 builds on the same inputs and compares every output.
-Outcome checkEquivalent(const std::string& text, const fs::path& file = {}) {
+Outcome checkEquivalent(const std::string& text, const fs::path& file = {},
+                        const std::map<std::string, int64_t>& defines = {}) {
     std::shared_ptr<ir::Module> levels[2];
     Outcome outcome;
     for (int level = 0; level < 2; ++level) {
-        auto compilation =
-            std::make_shared<driver::Compilation>(driver::CompileOptions{.optLevel = level});
+        driver::CompileOptions options{.optLevel = level};
+        options.frontend.defines = defines;
+        auto compilation = std::make_shared<driver::Compilation>(options);
         if (file.empty())
             compilation->loadSource("random.ane", text);
         else
@@ -142,10 +145,9 @@ TEST_CASE("random programs built to fuse compute the same at -O0 and -O1",
 
 TEST_CASE("every example computes the same at -O0 and -O1", "[passes][equivalence]") {
     size_t examples = 0;
-    for (const auto& entry : fs::directory_iterator(fs::path(ANEC_SOURCE_DIR) / "examples")) {
-        if (entry.path().extension() != ".ane") continue;
-        INFO("example " << entry.path().filename().string());
-        checkEquivalent({}, entry.path());
+    for (const anec::test::Example& example : anec::test::examples()) {
+        INFO("example " << example.file() << example.configText());
+        checkEquivalent({}, example.path, example.defines);
         ++examples;
     }
     CHECK(examples >= 5);

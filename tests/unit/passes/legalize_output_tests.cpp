@@ -1,6 +1,7 @@
 // ane-legalize's warnings (message and line:col through .ane sources), what a legalized build
 // writes (program.json "target"/"host_dtype", program(1.5) and 128-byte blobs on m5), `anec run`
 // of a built legalized program, and every example legalized for generic against unlegalized.
+#include "unit/examples.hpp"
 #include "unit/passes/legalize_test_support.hpp"
 
 #include <filesystem>
@@ -304,23 +305,23 @@ TEST_CASE("a malformed host_dtype in program.json is an error", "[legalize]") {
 TEST_CASE("every example legalized for generic computes what it did unlegalized",
           "[legalize][examples]") {
     size_t exact = 0, close = 0;
-    for (const auto& entry : fs::directory_iterator(fs::path(ANEC_SOURCE_DIR) / "examples")) {
-        if (entry.path().extension() != ".ane") continue;
-        std::string text = anec::test::readFile(entry.path());
-        bool approximate =
-            text.find("gelu") != std::string::npos || text.find("silu") != std::string::npos;
+    for (const anec::test::Example& example : anec::test::examples()) {
+        const fs::path& file = example.path;
         auto load = [&](std::optional<AneTarget> target) {
-            auto compilation = std::make_shared<driver::Compilation>(targetOptions(target));
-            REQUIRE(compilation->loadFile(entry.path()));
+            driver::CompileOptions options = targetOptions(target);
+            options.frontend.defines = example.defines;
+            auto compilation = std::make_shared<driver::Compilation>(options);
+            REQUIRE(compilation->loadFile(file));
             REQUIRE(compilation->optimize());
             return std::shared_ptr<ir::Module>(compilation, compilation->module());
         };
         auto plain = load(std::nullopt);
         auto legal = load(AneTarget::Generic);
         for (const auto& kernel : plain->kernels) {
-            INFO(entry.path().filename().string() << " kernel " << kernel->name);
+            INFO(example.file() << example.configText() << " kernel " << kernel->name);
             CHECK(legal->findKernel(kernel->name)->legalizedFor == "generic");
             CHECK_FALSE(hasKind(*legal->findKernel(kernel->name), "concat"));
+            bool approximate = hasKind(*kernel, "gelu") || hasKind(*kernel, "silu");
             auto inputs = inputsFor(*kernel, 11);
             double difference = maxDifference(runKernel(plain, kernel->name, inputs),
                                               runKernel(legal, kernel->name, inputs));

@@ -2,6 +2,7 @@
 // What the proofs over "every example and every random program" share: the examples (read from
 // examples/, so that a new one is covered automatically) with the -D overrides that keep them
 // small, the random programs, the targets, and compiling one of them.
+#include "unit/examples.hpp"
 #include "unit/passes/pass_test_support.hpp"
 #include "unit/passes/program_generator.hpp"
 
@@ -34,17 +35,16 @@ inline const std::map<std::string, int64_t> kSmallDefines = {
     {"SEQ", 16}, {"DIM", 32}, {"HIDDEN", 64}};
 
 inline std::vector<ProofSource> exampleSources() {
-    namespace fs = std::filesystem;
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(fs::path(ANEC_SOURCE_DIR) / "examples"))
-        if (entry.path().extension() == ".ane") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
     std::vector<ProofSource> sources;
-    for (const fs::path& file : files) {
+    for (const anec::test::Example& example : anec::test::examples()) {
+        const auto& file = example.path;
         std::ifstream in(file);
         std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-        ProofSource source{"examples/" + file.filename().string(), file, {}, {}};
-        for (const auto& [name, value] : kSmallDefines) {
+        ProofSource source{"examples/" + example.file() + example.configText(), file, {},
+                           example.defines};
+        // An example with a test configuration is built at it; the others are shrunk here.
+        for (const auto& [name, value] : example.defines.empty() ? kSmallDefines
+                                                                 : decltype(kSmallDefines){}) {
             size_t at = text.find("\nconst " + name + " = ");
             if (at == std::string::npos) continue;
             // Only smaller: a literal at most the override stays as written.

@@ -2,6 +2,7 @@
 // stays close to the Float64 one: the ops work together, not only one by one.
 #include <filesystem>
 
+#include "unit/examples.hpp"
 #include "op_test_harness.hpp"
 
 using namespace anec;
@@ -9,8 +10,11 @@ using namespace anec::test;
 namespace fs = std::filesystem;
 
 namespace {
-std::shared_ptr<const ir::Module> compileFile(const fs::path& path) {
-    auto compilation = std::make_shared<driver::Compilation>();
+std::shared_ptr<const ir::Module> compileFile(const test::Example& example) {
+    const fs::path& path = example.path;
+    driver::CompileOptions options;
+    options.frontend.defines = example.defines;
+    auto compilation = std::make_shared<driver::Compilation>(options);
     REQUIRE(compilation->loadFile(path));
     if (!compilation->optimize()) {
         std::string messages;
@@ -25,17 +29,22 @@ std::shared_ptr<const ir::Module> compileFile(const fs::path& path) {
 TEST_CASE("every example kernel runs, fp16-faithful close to float64", "[runtime][examples]") {
     Random random(50);
     size_t kernels = 0;
-    for (const auto& entry : fs::directory_iterator(fs::path(ANEC_SOURCE_DIR) / "examples")) {
-        if (entry.path().extension() != ".ane") continue;
-        auto module = compileFile(entry.path());
+    for (const test::Example& example : test::examples()) {
+        auto module = compileFile(example);
         for (const auto& kernel : module->kernels) {
             auto faithful = runtime::createReferenceBackend()->prepare(module, kernel->name);
             auto exact =
                 runtime::createReferenceBackend(Precision::Float64)->prepare(module, kernel->name);
             std::vector<runtime::Tensor> inputs;
             std::map<std::string, runtime::TensorView> views;
-            for (const runtime::IoInfo& input : faithful->inputs())
-                inputs.push_back(makeTensor(input.type, random.values(input.type, -1, 1)));
+            for (const runtime::IoInfo& input : faithful->inputs()) {
+                std::vector<double> values = random.values(input.type, -1, 1);
+                // Integer inputs are token ids: small and non-negative.
+                if (input.type.dtype == ir::DType::Int32)
+                    for (double& value : values)
+                        value = std::fabs(value);
+                inputs.push_back(makeTensor(input.type, values));
+            }
             for (size_t i = 0; i < inputs.size(); ++i)
                 views[faithful->inputs()[i].name] = viewOf(inputs[i]);
             auto fp16 = faithful->run(views);
@@ -50,7 +59,7 @@ TEST_CASE("every example kernel runs, fp16-faithful close to float64", "[runtime
                     scale = std::max(scale, std::fabs(e[i]));
                     error = std::max(error, std::fabs(a[i] - e[i]));
                 }
-                INFO(entry.path().filename().string()
+                INFO(example.file() << example.configText()
                      << " kernel " << kernel->name << " output " << output.name << ": max |y| "
                      << scale << ", fp16-faithful max error " << error);
                 // A chain of fp16 roundings (~2^-11 each) relative to the output's scale.
