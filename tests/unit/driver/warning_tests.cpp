@@ -74,7 +74,7 @@ TEST_CASE("every command that compiles prints each warning once", "[cli][warning
     }
 }
 
-TEST_CASE("-w and --warnings=none print no warnings", "[cli][warnings]") {
+TEST_CASE("no warnings are printed with -w or --warnings=none", "[cli][warnings]") {
     Source source;
     for (const char* option : {"-w", "--warnings=none"})
         for (const auto& command : source.commands({option})) {
@@ -88,7 +88,7 @@ TEST_CASE("-w and --warnings=none print no warnings", "[cli][warnings]") {
     CHECK(runAnec(source.commands({"--warnings=some"})[0]).status == 2);
 }
 
-TEST_CASE("--warnings=error makes a warning fail the command", "[cli][warnings]") {
+TEST_CASE("a warning fails the command with --warnings=error", "[cli][warnings]") {
     Source source;
     for (const auto& command : source.commands({"--warnings=error"})) {
         INFO(command[0]);
