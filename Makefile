@@ -1,6 +1,10 @@
 # Two entry points for a fresh machine: `make demo` and `make test`.
 BUILD_DIR ?= build
-BUILD_TYPE ?= RelWithDebInfo
+# Optimised, without debug info, at -O1: this compiles in about half the time of -O2 -g (the
+# RelWithDebInfo default of a plain cmake configure), so that `make demo` prints results within
+# about 3 minutes on a fresh 2-core machine. Developers configure their own build directories.
+BUILD_TYPE ?= Release
+RELEASE_FLAGS ?= -O1 -DNDEBUG
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ANEC := $(BUILD_DIR)/bin/anec
@@ -12,12 +16,15 @@ deps:
 	@scripts/install-deps
 
 configure: deps
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_CXX_FLAGS_RELEASE="$(RELEASE_FLAGS)" >/dev/null
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-demo: build
+# Only what the demo runs: the anec CLI and its libraries (not the tests).
+demo: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target anec
 	@scripts/demo $(ANEC)
 
 test: build

@@ -33,6 +33,7 @@ argument   : name=IDENT '=' argValue ;
 argValue
     : typedValue                            # literalArg
     | IDENT                                 # nameArg
+    | (KW_TRUE | KW_FALSE)                  # boolArg      // `transpose_y = true`: bool(true)
     | '(' (argValue (',' argValue)*)? ')'   # tupleArg
     ;
 

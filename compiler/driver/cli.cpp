@@ -32,9 +32,30 @@ void addTargetOption(CLI::App& command, std::string& target) {
 constexpr const char* kNoPackIoHelp =
     "keep inputs/outputs separate instead of packing those of equal spatial size into one";
 
+constexpr const char* kStrictHelp =
+    "MIL input: make blob metadata that disagrees with the MIL (a data offset of 0, a size or "
+    "dtype other than the declared type's) an error instead of a warning";
+
+// -w and --warnings=none|all|error set `warnings`; --strict sets `strict`.
+void addDiagnosticOptions(CLI::App& command, std::string& warnings, bool& strict) {
+    CLI::Option* policy =
+        command
+            .add_option("--warnings", warnings,
+                        "none (as -w), all (default: print them) or error (a warning fails the "
+                        "command)")
+            ->check(CLI::IsMember({"none", "all", "error"}));
+    command
+        .add_flag_callback(
+            "-w", [&warnings] { warnings = "none"; }, "print no warnings")
+        ->excludes(policy);
+    command.add_flag("--strict", strict, kStrictHelp);
+}
+
 struct CommonArgs {
     std::string input;
     std::vector<std::string> defines;
+    std::string warnings = "all";
+    bool strict = false;
 };
 
 struct BuildArgs {
@@ -65,8 +86,23 @@ std::vector<std::string> splitPassList(const std::string& list) {
 }
 
 void addCommonOptions(CLI::App& command, CommonArgs& args) {
-    command.add_option("file", args.input, "the .ane source file")->required();
+    command.add_option("file", args.input, "the .ane source file (or a MIL program)")->required();
     command.add_option("-D,--define", args.defines, "override a constant: -D NAME=VALUE");
+    addDiagnosticOptions(command, args.warnings, args.strict);
+}
+
+void addOptLevelOption(CLI::App& command, int& optLevel) {
+    command.add_option("-O", optLevel, "optimisation level: 0 or 1 (default 1)")
+        ->check(CLI::Range(0, 1));
+}
+
+// What decides whether and how a source compiles: shared by check and build.
+void addPipelineOptions(CLI::App& command, BuildArgs& build) {
+    addOptLevelOption(command, build.optLevel);
+    command.add_option("--opset", build.opset, "target opset: ios16, ios17 or ios18 (default)")
+        ->check(CLI::IsMember({"ios16", "ios17", "ios18"}));
+    command.add_flag("--no-pack-io", build.noPackIo, kNoPackIoHelp);
+    addTargetOption(command, build.target);
 }
 
 CompileOptions makeOptions(const CommonArgs& common, const BuildArgs& build) {
@@ -85,23 +121,36 @@ CompileOptions makeOptions(const CommonArgs& common, const BuildArgs& build) {
     if (!build.passes.empty()) options.passes = splitPassList(build.passes);
     options.printIrAfterAll = build.printIrAfterAll;
     options.printIrAfter.insert(build.printIrAfter.begin(), build.printIrAfter.end());
+    options.warnings = parseWarningsOption(common.warnings);
+    options.mil.strict = common.strict;
     return options;
 }
 
 // Prints the diagnostics and returns the exit status of a compilation stage.
 int finish(Compilation& compilation, bool ok, std::ostream& err) {
     compilation.diagnostics().print(err);
-    if (!ok || compilation.diagnostics().hasErrors()) {
-        size_t n = compilation.diagnostics().errorCount();
-        if (n > 0) err << n << (n == 1 ? " error" : " errors") << " generated.\n";
-        return 1;
-    }
-    return 0;
+    err << compilation.diagnostics().errorSummary();
+    return ok && !compilation.diagnostics().hasErrors() ? 0 : 1;
 }
 
-int runCheck(const CommonArgs& common, std::ostream& err) {
-    Compilation compilation(makeOptions(common, BuildArgs{}));
-    bool ok = compilation.loadFile(common.input) && compilation.check();
+// The emitted programs. The emitter reports what it cannot write by throwing anec::Error (the
+// CLI prints it); the diagnostics so far (warnings) are printed before.
+std::vector<mil::Program> emitPrograms(Compilation& compilation, std::ostream& err) {
+    try {
+        return compilation.emit();
+    } catch (const Error&) {
+        compilation.diagnostics().print(err);
+        throw;
+    }
+}
+
+// Everything `build` does except writing files, so that check rejects exactly what build
+// rejects and reports the same warnings.
+int runCheck(const CommonArgs& common, const BuildArgs& build, std::ostream& err) {
+    Compilation compilation(makeOptions(common, build));
+    if (!compilation.loadFile(common.input)) return finish(compilation, false, err);
+    bool ok = compilation.optimize();
+    if (ok) emitPrograms(compilation, err);
     return finish(compilation, ok, err);
 }
 
@@ -132,8 +181,10 @@ int buildWith(Compilation& compilation, const CommonArgs& common, const BuildArg
         if (ok) out << ir::printModule(*compilation.module());
         return finish(compilation, ok, err);
     }
-    std::vector<mil::Program> programs = compilation.emit();
-    int status = finish(compilation, !programs.empty(), err);
+    bool ok = compilation.optimize();
+    std::vector<mil::Program> programs;
+    if (ok) programs = emitPrograms(compilation, err);
+    int status = finish(compilation, ok && !programs.empty(), err);
     if (status != 0) return status;
     if (build.emit == "mil") {
         for (const auto& program : programs)
@@ -197,8 +248,10 @@ void addRunOptions(CLI::App& command, RunArgs& args, CLI::Option*& seedOption) {
                     "ANE compiles this process may make before an error (default "
                     "ANEC_COMPILE_BUDGET or 100; the ANE compiler fails near 119)")
         ->check(CLI::Range(size_t{1}, size_t{1000000}));
-    command.add_flag("--no-pack-io", args.noPackIo, kNoPackIoHelp);
+    addOptLevelOption(command, args.optLevel);
+    command.add_flag("--no-pack-io", args.noPackIo, std::string(kNoPackIoHelp) + " (.ane only)");
     addTargetOption(command, args.target);
+    addDiagnosticOptions(command, args.warnings, args.strict);
     command.add_flag("--reference-check", args.referenceCheck,
                      "also run in float64 and print each output's error against it");
 }
@@ -218,8 +271,11 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     app.require_subcommand(1);
 
     CommonArgs checkArgs;
-    CLI::App* check = app.add_subcommand("check", "parse and check a .ane file; print diagnostics");
+    BuildArgs checkBuild;
+    CLI::App* check = app.add_subcommand(
+        "check", "compile a .ane file (or MIL) as build does, writing nothing; print diagnostics");
     addCommonOptions(*check, checkArgs);
+    addPipelineOptions(*check, checkBuild);
 
     CommonArgs buildArgs;
     BuildArgs build;
@@ -232,10 +288,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         ->add_option("--emit", build.emit,
                      "what to produce: files (default), ir or mil (to stdout)")
         ->check(CLI::IsMember({"files", "ir", "mil"}));
-    buildCmd->add_option("-O", build.optLevel, "optimisation level: 0 or 1 (default 1)")
-        ->check(CLI::Range(0, 1));
-    buildCmd->add_option("--opset", build.opset, "target opset: ios16, ios17 or ios18 (default)")
-        ->check(CLI::IsMember({"ios16", "ios17", "ios18"}));
+    addPipelineOptions(*buildCmd, build);
     buildCmd->add_flag("--single-weight-file", build.singleWeightFile,
                        "put every weight in weights/weight.bin instead of one file per weight");
     buildCmd->add_option("--passes", build.passes,
@@ -246,8 +299,6 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         ->add_option("--print-ir-after", build.printIrAfter,
                      "print the IR to stderr after each run of pass NAME (repeatable)")
         ->allow_extra_args(false);
-    buildCmd->add_flag("--no-pack-io", build.noPackIo, kNoPackIoHelp);
-    addTargetOption(*buildCmd, build.target);
     buildCmd->add_flag("--pass-stats", build.passStats,
                        "print each pass's change count to stderr after the build");
 
@@ -279,9 +330,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     }
 
     try {
-        if (check->parsed()) return runCheck(checkArgs, err);
+        if (check->parsed()) return runCheck(checkArgs, checkBuild, err);
         if (run->parsed()) {
             runArgs.randomInputs = seedOption->count() > 0;
+            runArgs.optLevelGiven = run->count("-O") > 0;
             return runKernelCommand(runArgs, out, err);
         }
         if (compare->parsed()) return compareCommand(compareArgs, out);

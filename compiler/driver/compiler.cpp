@@ -12,7 +12,9 @@
 
 namespace anec::driver {
 
-Compilation::Compilation(CompileOptions options) : options_(std::move(options)) {}
+Compilation::Compilation(CompileOptions options) : options_(std::move(options)) {
+    diagnostics_.setWarningPolicy(options_.warnings);
+}
 
 namespace {
 bool isMilName(const std::filesystem::path& path) {
@@ -61,7 +63,7 @@ std::unique_ptr<ir::Module> Compilation::readMil() {
                                    ": MIL input has no constants to override");
         return nullptr;
     }
-    return mil::parseMil(file_, modelDir_, diagnostics_);
+    return mil::parseMil(file_, modelDir_, diagnostics_, options_.mil);
 }
 
 bool Compilation::check() {
@@ -126,6 +128,11 @@ std::optional<passes::AneTarget> parseTargetOption(const std::string& name) {
     if (auto target = passes::parseAneTarget(name)) return target;
     throw Error("unknown target '" + name + "' (expected " + passes::aneTargetList() +
                 ", or none)");
+}
+
+WarningPolicy parseWarningsOption(const std::string& name) {
+    if (auto policy = parseWarningPolicy(name)) return *policy;
+    throw Error("--warnings: unknown value '" + name + "' (expected none, all or error)");
 }
 
 std::pair<std::string, int64_t> parseDefine(const std::string& text) {

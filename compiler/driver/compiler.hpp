@@ -14,6 +14,7 @@
 #include "frontend/frontend.hpp"
 #include "ir/ir.hpp"
 #include "mil/emitter.hpp"
+#include "mil/parser.hpp"
 #include "passes/ane_target.hpp"
 #include "passes/pass.hpp"
 #include "support/diagnostics.hpp"
@@ -39,6 +40,10 @@ struct CompileOptions {
     // default; the CLI defaults to generic.
     std::optional<passes::AneTarget> target;
     mil::EmitOptions emit;
+    // MIL input: how blob metadata that disagrees with the MIL is read (strict: --strict).
+    mil::ReadOptions mil;
+    // What becomes of warnings (-w, --warnings=none|all|error).
+    WarningPolicy warnings = WarningPolicy::All;
 };
 
 class Compilation {
@@ -86,6 +91,9 @@ class Compilation {
 // --target: "generic", "m1" .. "m5", or "none" (nullopt: no legalization); throws anec::Error
 // naming the known targets otherwise.
 std::optional<passes::AneTarget> parseTargetOption(const std::string& name);
+
+// --warnings: "none", "all" or "error"; throws anec::Error otherwise.
+WarningPolicy parseWarningsOption(const std::string& name);
 
 // Parses "NAME=VALUE" (-D); throws anec::Error on a malformed definition.
 std::pair<std::string, int64_t> parseDefine(const std::string& text);

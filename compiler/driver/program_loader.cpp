@@ -21,9 +21,18 @@ std::string quoted(const fs::path& path) {
 std::string renderDiagnostics(Compilation& compilation) {
     std::ostringstream text;
     compilation.diagnostics().print(text);
-    size_t errors = compilation.diagnostics().errorCount();
-    if (errors > 0) text << errors << (errors == 1 ? " error" : " errors") << " generated.\n";
-    return text.str();
+    return text.str() + compilation.diagnostics().errorSummary();
+}
+
+CompileOptions compileOptions(const LoadOptions& options) {
+    CompileOptions compile;
+    compile.frontend.defines = options.defines;
+    compile.optLevel = options.optLevel;
+    compile.packIo = options.packIo;
+    compile.target = options.target;
+    compile.mil.strict = options.strictMil;
+    compile.warnings = options.warnings;
+    return compile;
 }
 
 [[noreturn]] void throwCompileError(Compilation& compilation) {
@@ -33,11 +42,17 @@ std::string renderDiagnostics(Compilation& compilation) {
     throw CompileError(text);
 }
 
-// Runs the stages a source needs: .ane through the pass pipeline (what `anec build` emits), MIL
-// only through the checks, so that exactly the program in the file runs.
+// Runs the stages a source needs: .ane through the pass pipeline and the emitter (so that it is
+// rejected exactly when `anec build` rejects it; the MIL text is not kept), MIL only through the
+// checks, so that exactly the program in the file runs.
 std::shared_ptr<Compilation> compileLoaded(std::shared_ptr<Compilation> compilation,
                                            bool optimize) {
     bool ok = optimize ? compilation->optimize() : compilation->check();
+    try {
+        if (ok && optimize) compilation->emit(); // for its errors only
+    } catch (const Error& e) {
+        throw CompileError(renderDiagnostics(*compilation) + "anec: error: " + e.what() + "\n");
+    }
     if (!ok || compilation->diagnostics().hasErrors() || compilation->module() == nullptr)
         throwCompileError(*compilation);
     return compilation;
@@ -52,8 +67,8 @@ std::vector<LoadedKernel> kernelsOf(const std::shared_ptr<Compilation>& compilat
     return kernels;
 }
 
-std::shared_ptr<Compilation> loadMilFile(const fs::path& milFile) {
-    auto compilation = std::make_shared<Compilation>();
+std::shared_ptr<Compilation> loadMilFile(const fs::path& milFile, const LoadOptions& options) {
+    auto compilation = std::make_shared<Compilation>(compileOptions(options));
     if (!compilation->loadFile(milFile)) throwCompileError(*compilation);
     return compileLoaded(compilation, /*optimize=*/false);
 }
@@ -66,8 +81,9 @@ std::string directoryName(const fs::path& dir) {
 }
 
 // A program directory holds one MIL program; its kernel is named after the directory.
-LoadedKernel loadProgramDir(const fs::path& dir, std::string& warnings) {
-    std::shared_ptr<Compilation> compilation = loadMilFile(dir / kModelFile);
+LoadedKernel loadProgramDir(const fs::path& dir, const LoadOptions& options,
+                            std::string& warnings) {
+    std::shared_ptr<Compilation> compilation = loadMilFile(dir / kModelFile, options);
     warnings += renderDiagnostics(*compilation);
     std::vector<LoadedKernel> kernels = kernelsOf(compilation);
     if (kernels.size() != 1)
@@ -127,12 +143,7 @@ std::vector<std::string> builtKernels(const fs::path& root) {
 
 LoadedProgram compileSource(const std::string& name, const std::string& text,
                             const LoadOptions& options) {
-    CompileOptions compileOptions;
-    compileOptions.frontend.defines = options.defines;
-    compileOptions.optLevel = options.optLevel;
-    compileOptions.packIo = options.packIo;
-    compileOptions.target = options.target;
-    auto compilation = std::make_shared<Compilation>(compileOptions);
+    auto compilation = std::make_shared<Compilation>(compileOptions(options));
     compilation->loadSource(name, text);
     compileLoaded(compilation, /*optimize=*/true);
     return LoadedProgram{"'" + name + "'", kernelsOf(compilation), renderDiagnostics(*compilation)};
@@ -142,12 +153,7 @@ LoadedProgram loadProgram(const fs::path& path, const LoadOptions& options,
                           const std::string& onlyKernel) {
     SourceKind kind = classifySource(path);
     if (kind == SourceKind::Ane) {
-        CompileOptions compileOptions;
-        compileOptions.frontend.defines = options.defines;
-        compileOptions.optLevel = options.optLevel;
-        compileOptions.packIo = options.packIo;
-        compileOptions.target = options.target;
-        auto compilation = std::make_shared<Compilation>(compileOptions);
+        auto compilation = std::make_shared<Compilation>(compileOptions(options));
         if (!compilation->loadFile(path)) throwCompileError(*compilation);
         compileLoaded(compilation, /*optimize=*/true);
         return LoadedProgram{quoted(path), kernelsOf(compilation), renderDiagnostics(*compilation)};
@@ -158,11 +164,11 @@ LoadedProgram loadProgram(const fs::path& path, const LoadOptions& options,
 
     LoadedProgram program{quoted(path), {}, {}};
     if (kind == SourceKind::Mil) {
-        std::shared_ptr<Compilation> compilation = loadMilFile(path);
+        std::shared_ptr<Compilation> compilation = loadMilFile(path, options);
         program.kernels = kernelsOf(compilation);
         program.warnings = renderDiagnostics(*compilation);
     } else if (kind == SourceKind::ProgramDir) {
-        program.kernels.push_back(loadProgramDir(path, program.warnings));
+        program.kernels.push_back(loadProgramDir(path, options, program.warnings));
     } else {
         std::vector<std::string> names = builtKernels(path);
         if (names.empty())
@@ -173,7 +179,7 @@ LoadedProgram loadProgram(const fs::path& path, const LoadOptions& options,
                         "; its kernels are: " + joinNames(names));
         for (const std::string& name : names)
             if (onlyKernel.empty() || name == onlyKernel)
-                program.kernels.push_back(loadProgramDir(path / name, program.warnings));
+                program.kernels.push_back(loadProgramDir(path / name, options, program.warnings));
     }
     return program;
 }

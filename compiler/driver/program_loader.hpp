@@ -23,6 +23,8 @@ struct LoadOptions {
     bool packIo = true; // CompileOptions::packIo
     // CompileOptions::target: the ANE target .ane sources are legalized for (nullopt: none).
     std::optional<passes::AneTarget> target;
+    bool strictMil = false; // CompileOptions::mil.strict (MIL sources)
+    WarningPolicy warnings = WarningPolicy::All;
 };
 
 // One runnable kernel. `name` is what users select it by: the kernel name of a .ane source,

@@ -56,8 +56,11 @@ runtime::BackendOptions backendOptions(const RunArgs& args) {
 
 LoadOptions loadOptions(const RunArgs& args) {
     LoadOptions options;
+    options.optLevel = args.optLevel;
     options.packIo = !args.noPackIo;
     options.target = parseTargetOption(args.target);
+    options.strictMil = args.strict;
+    options.warnings = parseWarningsOption(args.warnings);
     for (const std::string& define : args.defines) {
         auto [name, value] = parseDefine(define);
         options.defines[name] = value;
@@ -68,7 +71,12 @@ LoadOptions loadOptions(const RunArgs& args) {
 // A build output root loads only the kernel that runs; which one is settled before loading.
 LoadedProgram loadForRun(const RunArgs& args) {
     fs::path source(args.source);
-    if (classifySource(source) == SourceKind::BuildRoot && args.kernel.empty()) {
+    SourceKind kind = classifySource(source);
+    if (kind != SourceKind::Ane && (args.optLevelGiven || args.noPackIo))
+        throw Error(std::string(args.optLevelGiven ? "-O" : "--no-pack-io") +
+                    " applies to .ane sources only; '" + args.source +
+                    "' is a MIL program, which runs as written");
+    if (kind == SourceKind::BuildRoot && args.kernel.empty()) {
         std::vector<std::string> kernels = builtKernels(source);
         if (kernels.size() > 1)
             throw Error("'" + args.source + "' holds " + std::to_string(kernels.size()) +
@@ -162,11 +170,16 @@ bool isFileNameSafe(const std::string& name) {
     });
 }
 
+// "nan=N inf=M"
+std::string nonFiniteCounts(const ValueSummary& s) {
+    return "nan=" + std::to_string(s.nanCount) + " inf=" + std::to_string(s.infCount);
+}
+
 std::string summaryLine(const std::string& name, const runtime::Tensor& tensor) {
     ValueSummary s = summarize(tensorValues(tensor));
     return name + ": " + tensor.type().str() + " min=" + formatNumber(s.min) +
-           " max=" + formatNumber(s.max) + " mean=" + formatNumber(s.mean) +
-           " nan=" + std::to_string(s.nanCount) + " inf=" + std::to_string(s.infCount);
+           " max=" + formatNumber(s.max) + " mean=" + formatNumber(s.mean) + " " +
+           nonFiniteCounts(s);
 }
 
 // Writes DIR/<name>.npy with the output's declared dtype and prints its summary line.
@@ -200,13 +213,13 @@ void referenceCheck(const LoadedKernel& loaded,
     std::map<std::string, runtime::Tensor> reference = executable->run(viewsOf(inputs));
     for (const ir::InterfaceTensor& output : ir::interfaceOutputs(loaded.kernel())) {
         const runtime::Tensor& expected = outputTensor(reference, output.name, "float64 reference");
-        Difference d = compareValues(tensorValues(outputTensor(outputs, output.name, backendName)),
-                                     tensorValues(expected), 0, 0);
-        double ofRange = d.maxExpectedMagnitude > 0 ? d.maxAbs / d.maxExpectedMagnitude : 0;
+        ReferenceError e = measureAgainstReference(
+            tensorValues(outputTensor(outputs, output.name, backendName)), tensorValues(expected));
         out << "check " << output.name
-            << " vs the float64 reference: max abs err=" << formatNumber(d.maxAbs) << " ("
-            << formatNumber(ofRange) << " of max |ref|=" << formatNumber(d.maxExpectedMagnitude)
-            << "), max rel err=" << formatNumber(d.maxRel) << " (" << d.count << " elements)\n";
+            << " vs the float64 reference: max abs err=" << formatNumber(e.maxAbs)
+            << ", relative to max |ref|=" << formatNumber(e.maxReference) << ": "
+            << formatNumber(e.relative) << "; " << nonFiniteCounts(e.actual)
+            << " (reference: " << nonFiniteCounts(e.reference) << "); " << e.count << " elements\n";
     }
 }
 

@@ -20,9 +20,15 @@ struct RunArgs {
     // --compile-budget N: the process's ANE compile budget (0: ANEC_COMPILE_BUDGET or 100).
     size_t compileBudget = 0;
     bool referenceCheck = false;
-    bool noPackIo = false; // .ane sources: do not pack inputs/outputs (pack-io)
+    // .ane sources: the pass pipeline level (-O) and whether pack-io runs (--no-pack-io); either
+    // given for a MIL source is an error (MIL runs as written).
+    int optLevel = 1;
+    bool optLevelGiven = false;
+    bool noPackIo = false;
     // .ane/.mil sources: the ANE target to legalize for (--target): generic, m1 .. m5, or none.
     std::string target = "generic";
+    std::string warnings = "all"; // none | all | error (-w, --warnings)
+    bool strict = false;          // MIL sources: --strict (mil::ReadOptions::strict)
 };
 
 // Returns the exit status (0: ran and wrote every output).

@@ -259,13 +259,14 @@ std::string formatStatsTable(const std::vector<KernelStats>& o0,
 int statsCommand(const std::string& path, CompileOptions options, std::ostream& out,
                  std::ostream& err) {
     std::vector<KernelStats> levels[2];
+    DiagnosticPrinter printer(err); // a warning both levels report is printed once
     for (int level = 0; level < 2; ++level) {
         CompileOptions levelOptions = options;
         levelOptions.optLevel = level;
         levelOptions.passes.reset();
         Compilation compilation(levelOptions);
         bool ok = compilation.loadFile(path) && compilation.optimize();
-        compilation.diagnostics().print(err);
+        printer.print(compilation.diagnostics());
         if (!ok || compilation.diagnostics().hasErrors()) {
             size_t n = compilation.diagnostics().errorCount();
             if (n > 0) err << n << (n == 1 ? " error" : " errors") << " generated.\n";

@@ -149,9 +149,6 @@ Difference compareValues(const std::vector<double>& actual, const std::vector<do
     difference.count = static_cast<int64_t>(actual.size());
     for (size_t i = 0; i < actual.size(); ++i) {
         double a = actual[i], e = expected[i];
-        if (std::isfinite(e))
-            difference.maxExpectedMagnitude =
-                std::max(difference.maxExpectedMagnitude, std::abs(e));
         bool same = (std::isnan(a) && std::isnan(e)) || (std::isinf(a) && a == e);
         if (same) continue;
         double absError = (std::isfinite(a) && std::isfinite(e)) ? std::abs(a - e) : inf;
@@ -161,6 +158,28 @@ Difference compareValues(const std::vector<double>& actual, const std::vector<do
         if (std::isinf(absError) || absError > atol + rtol * std::abs(e)) ++difference.mismatches;
     }
     return difference;
+}
+
+ReferenceError measureAgainstReference(const std::vector<double>& actual,
+                                       const std::vector<double>& reference) {
+    if (actual.size() != reference.size())
+        throw Error("cannot compare " + std::to_string(actual.size()) + " values with " +
+                    std::to_string(reference.size()));
+    ReferenceError error;
+    error.count = static_cast<int64_t>(actual.size());
+    for (size_t i = 0; i < actual.size(); ++i) {
+        if (std::isfinite(reference[i]))
+            error.maxReference = std::max(error.maxReference, std::abs(reference[i]));
+        if (std::isfinite(actual[i]) && std::isfinite(reference[i]))
+            error.maxAbs = std::max(error.maxAbs, std::abs(actual[i] - reference[i]));
+    }
+    if (error.maxReference > 0)
+        error.relative = error.maxAbs / error.maxReference;
+    else if (error.maxAbs > 0)
+        error.relative = std::numeric_limits<double>::infinity();
+    error.actual = summarize(actual);
+    error.reference = summarize(reference);
+    return error;
 }
 
 std::string formatNumber(double value) {

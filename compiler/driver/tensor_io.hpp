@@ -47,11 +47,24 @@ struct Difference {
     int64_t count = 0;
     double maxAbs = 0;
     double maxRel = 0;
-    double maxExpectedMagnitude = 0; // the largest finite |e|
     int64_t mismatches = 0;
 };
 Difference compareValues(const std::vector<double>& actual, const std::vector<double>& expected,
                          double atol, double rtol);
+
+// An output against its float64 reference (--reference-check): the largest |a - r| over the
+// elements finite in both, that error relative to the largest finite |r| (the figure to compare
+// with fp16's 2^-11 per rounding; 0 when both are 0, inf when only the reference is all zeros),
+// and each side's NaN and infinity counts.
+struct ReferenceError {
+    int64_t count = 0;
+    double maxAbs = 0;
+    double maxReference = 0;
+    double relative = 0;
+    ValueSummary actual, reference; // for their nanCount and infCount
+};
+ReferenceError measureAgainstReference(const std::vector<double>& actual,
+                                       const std::vector<double>& reference);
 
 // "%.6g"-style text of a number ("nan", "inf", "-inf" included).
 std::string formatNumber(double value);

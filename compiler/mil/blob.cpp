@@ -169,20 +169,38 @@ void BlobReader::corrupt(const std::string& what) const {
     throw Error(fileName_ + ": " + what);
 }
 
-BlobInfo BlobReader::info(uint64_t metadataOffset) const {
+std::string BlobReader::where(uint64_t metadataOffset) {
+    return "blob at offset " + std::to_string(metadataOffset);
+}
+
+void BlobReader::checkMetadataPlace(uint64_t metadataOffset) const {
     const uint64_t size = file_.size();
-    const std::string where = "blob at offset " + std::to_string(metadataOffset);
+    const std::string at = where(metadataOffset);
     if (metadataOffset < kBlobHeaderSize)
-        corrupt(where + ": offset lies inside the 64-byte file header");
-    if (metadataOffset % kBlobAlignment != 0) corrupt(where + ": offset is not a multiple of 64");
+        corrupt(at + ": offset lies inside the 64-byte file header");
+    if (metadataOffset % kBlobAlignment != 0) corrupt(at + ": offset is not a multiple of 64");
     if (metadataOffset > size || size - metadataOffset < kBlobMetadataSize)
-        corrupt(where + ": metadata runs past the end of the file (" + std::to_string(size) +
+        corrupt(at + ": metadata runs past the end of the file (" + std::to_string(size) +
                 " bytes)");
     uint64_t sentinel = getLE(file_, metadataOffset, 4);
     if (sentinel != kBlobSentinel)
-        corrupt(where + ": bad sentinel " + hex(sentinel) + " (expected 0xDEADBEEF)");
+        corrupt(at + ": bad sentinel " + hex(sentinel) + " (expected 0xDEADBEEF)");
+}
+
+void BlobReader::checkDataInFile(uint64_t metadataOffset, uint64_t dataOffset,
+                                 uint64_t bytes) const {
+    const uint64_t size = file_.size();
+    if (dataOffset > size || size - dataOffset < bytes)
+        corrupt(where(metadataOffset) + ": " + std::to_string(bytes) + " bytes of data at offset " +
+                std::to_string(dataOffset) + " run past the end of the file (" +
+                std::to_string(size) + " bytes; truncated?)");
+}
+
+BlobInfo BlobReader::info(uint64_t metadataOffset) const {
+    checkMetadataPlace(metadataOffset);
+    const std::string at = where(metadataOffset);
     uint32_t code = static_cast<uint32_t>(getLE(file_, metadataOffset + 4, 4));
-    if (!findBlobDType(code)) corrupt(where + ": unknown dtype code " + std::to_string(code));
+    if (!findBlobDType(code)) corrupt(at + ": unknown dtype code " + std::to_string(code));
 
     BlobInfo info;
     info.metadataOffset = metadataOffset;
@@ -190,32 +208,69 @@ BlobInfo BlobReader::info(uint64_t metadataOffset) const {
     info.sizeInBytes = getLE(file_, metadataOffset + 8, 8);
     info.dataOffset = getLE(file_, metadataOffset + 16, 8);
     if (info.dataOffset < metadataOffset + kBlobMetadataSize)
-        corrupt(where + ": data offset " + std::to_string(info.dataOffset) +
+        corrupt(at + ": data offset " + std::to_string(info.dataOffset) +
                 " overlaps its own metadata");
-    if (info.dataOffset > size || size - info.dataOffset < info.sizeInBytes)
-        corrupt(where + ": " + std::to_string(info.sizeInBytes) + " bytes of data at offset " +
-                std::to_string(info.dataOffset) + " run past the end of the file (" +
-                std::to_string(size) + " bytes; truncated?)");
+    checkDataInFile(metadataOffset, info.dataOffset, info.sizeInBytes);
     return info;
 }
 
 std::span<const uint8_t> BlobReader::read(uint64_t metadataOffset, BlobDType expectedDType,
                                           uint64_t expectedElements) const {
-    BlobInfo blob = info(metadataOffset);
-    const std::string where = "blob at offset " + std::to_string(metadataOffset);
-    if (blob.dtype != expectedDType)
-        corrupt(where + " holds " + std::string(nameOf(blob.dtype)) + " data, expected " +
-                std::string(nameOf(expectedDType)));
+    return read(metadataOffset, expectedDType, expectedElements, MetadataCheck::Strict).bytes;
+}
+
+BlobData BlobReader::read(uint64_t metadataOffset, BlobDType expectedDType,
+                          uint64_t expectedElements, MetadataCheck check) const {
+    // Strict: the metadata must also be consistent in itself (known dtype, data inside the file).
+    if (check == MetadataCheck::Strict)
+        info(metadataOffset);
+    else
+        checkMetadataPlace(metadataOffset);
+    const std::string at = where(metadataOffset);
+    const std::string expectedName(nameOf(expectedDType));
     uint64_t bits = blobDTypeBits(expectedDType);
     if (expectedElements > std::numeric_limits<uint64_t>::max() / bits)
-        corrupt(where + ": expected element count " + std::to_string(expectedElements) +
+        corrupt(at + ": expected element count " + std::to_string(expectedElements) +
                 " is too large");
-    uint64_t expectedBytes = (expectedElements * bits + 7) / 8;
-    if (blob.sizeInBytes != expectedBytes)
-        corrupt(where + " holds " + std::to_string(blob.sizeInBytes) + " bytes, expected " +
-                std::to_string(expectedBytes) + " (" + std::to_string(expectedElements) + " " +
-                std::string(nameOf(expectedDType)) + " elements)");
-    return std::span<const uint8_t>(file_.data() + blob.dataOffset, blob.sizeInBytes);
+    const uint64_t expectedBytes = (expectedElements * bits + 7) / 8;
+    const std::string declared = std::to_string(expectedBytes) + " (" +
+                                 std::to_string(expectedElements) + " " + expectedName +
+                                 " elements)";
+
+    BlobData data;
+    // Metadata that disagrees with the expectation: an error when strict, else an assumption.
+    auto disagree = [&](const std::string& error, const std::string& assumption) {
+        if (check == MetadataCheck::Strict) corrupt(error);
+        data.assumptions.push_back(fileName_ + ": " + at + ": " + assumption);
+    };
+    uint32_t code = static_cast<uint32_t>(getLE(file_, metadataOffset + 4, 4));
+    std::optional<std::string_view> marked = blobDTypeName(code);
+    if (!marked)
+        disagree(at + ": unknown dtype code " + std::to_string(code),
+                 "unknown dtype code " + std::to_string(code) + "; read as " + expectedName +
+                     ", the declared type");
+    else if (code != static_cast<uint32_t>(expectedDType))
+        disagree(at + " holds " + std::string(*marked) + " data, expected " + expectedName,
+                 "the metadata says " + std::string(*marked) + " data; read as " + expectedName +
+                     ", the declared type");
+    uint64_t dataOffset = getLE(file_, metadataOffset + 16, 8);
+    if (dataOffset == 0) {
+        dataOffset = metadataOffset + kBlobMetadataSize;
+        disagree(at + ": data offset 0 overlaps its own metadata",
+                 "the metadata's data offset is 0; assumed the data follows the metadata, at "
+                 "offset " +
+                     std::to_string(dataOffset));
+    } else if (dataOffset < metadataOffset + kBlobMetadataSize) {
+        corrupt(at + ": data offset " + std::to_string(dataOffset) + " overlaps its own metadata");
+    }
+    uint64_t sizeInBytes = getLE(file_, metadataOffset + 8, 8);
+    if (sizeInBytes != expectedBytes)
+        disagree(at + " holds " + std::to_string(sizeInBytes) + " bytes, expected " + declared,
+                 "the metadata says " + std::to_string(sizeInBytes) + " bytes; read " + declared +
+                     ", the declared size");
+    checkDataInFile(metadataOffset, dataOffset, expectedBytes);
+    data.bytes = std::span<const uint8_t>(file_.data() + dataOffset, expectedBytes);
+    return data;
 }
 
 std::vector<uint64_t> BlobReader::metadataOffsets() const {

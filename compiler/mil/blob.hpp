@@ -80,6 +80,20 @@ class BlobWriter {
     uint64_t alignment_ = kBlobAlignment;
 };
 
+// How BlobReader::read treats metadata that disagrees with what the reader declares (the MIL
+// type of the BLOBFILE reference): a data offset of 0, a size field or a dtype code other than
+// the declared type's. Apple's compiler accepts such files (public ANE benchmarks write them), so
+// Lenient reads the declared type's bytes right after the metadata and records each assumption;
+// Strict makes each an error. A file too short for the declared data is an error either way.
+enum class MetadataCheck { Strict, Lenient };
+
+// The data of one blob, and what Lenient reading assumed to get it (one sentence each, naming
+// the file and the blob; empty when the metadata agrees with the declaration).
+struct BlobData {
+    std::span<const uint8_t> bytes;
+    std::vector<std::string> assumptions;
+};
+
 // What one blob's metadata says, after validation.
 struct BlobInfo {
     uint64_t metadataOffset = 0;
@@ -104,12 +118,21 @@ class BlobReader {
     // The data of that blob, checked against the expected dtype and element count.
     std::span<const uint8_t> read(uint64_t metadataOffset, BlobDType expectedDType,
                                   uint64_t expectedElements) const;
+    // The same, with metadata that disagrees with the expectation handled by `check`.
+    BlobData read(uint64_t metadataOffset, BlobDType expectedDType, uint64_t expectedElements,
+                  MetadataCheck check) const;
     // Walks the file from offset 64 and returns the metadata offset of each of its `count` blobs
     // (64- or 128-byte aligned data).
     std::vector<uint64_t> metadataOffsets() const;
 
   private:
     [[noreturn]] void corrupt(const std::string& what) const;
+    // Checks what no reading can do without: the offset, the metadata inside the file, the
+    // sentinel.
+    void checkMetadataPlace(uint64_t metadataOffset) const;
+    // Reports data that would run past the end of the file (truncated?).
+    void checkDataInFile(uint64_t metadataOffset, uint64_t dataOffset, uint64_t bytes) const;
+    static std::string where(uint64_t metadataOffset); // "blob at offset N"
     bool isZero(uint64_t offset, uint64_t size) const;
 
     std::vector<uint8_t> file_;

@@ -121,11 +121,30 @@ class AstBuilder {
         } else if (auto* literal = dynamic_cast<MilParser::LiteralArgContext*>(&context)) {
             value.kind = syntax::ArgValue::Kind::Literal;
             value.literal = typedValue(*literal->typedValue());
+        } else if (auto* boolean = dynamic_cast<MilParser::BoolArgContext*>(&context)) {
+            value.kind = syntax::ArgValue::Kind::Literal;
+            value.literal = bareBool(*boolean);
         } else if (auto* tuple = dynamic_cast<MilParser::TupleArgContext*>(&context)) {
             value.kind = syntax::ArgValue::Kind::Tuple;
             for (MilParser::ArgValueContext* item : tuple->argValue())
                 value.items.push_back(argValue(*item));
         }
+        return value;
+    }
+
+    // A bare `true` or `false` argument (public ANE code writes `transpose_y = true`) means what
+    // `bool(true)` does.
+    std::shared_ptr<syntax::TypedValue> bareBool(MilParser::BoolArgContext& context) {
+        auto value = std::make_shared<syntax::TypedValue>();
+        value->loc = loc(&context);
+        value->type.loc = value->loc;
+        value->type.spelling = "bool";
+        resolveElementType("bool", value->type);
+        syntax::Literal literal;
+        literal.kind = syntax::Literal::Kind::Bool;
+        literal.loc = value->loc;
+        literal.boolean = context.KW_TRUE() != nullptr;
+        value->value = std::move(literal);
         return value;
     }
 

@@ -81,10 +81,12 @@ std::shared_ptr<const ir::ConstData> BlobFiles::load(const std::string& path, ui
     auto cacheKey = std::make_tuple(key, offset, type.milStr());
     if (auto known = loaded_.find(cacheKey); known != loaded_.end()) return known->second;
     try {
-        std::span<const uint8_t> bytes =
-            file->reader->read(offset, *dtype, static_cast<uint64_t>(type.numElements()));
-        auto data =
-            std::make_shared<ir::ConstData>(type, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+        BlobData blob =
+            file->reader->read(offset, *dtype, static_cast<uint64_t>(type.numElements()), check_);
+        for (std::string& assumption : blob.assumptions)
+            diagnostics_.warning(loc, std::move(assumption));
+        auto data = std::make_shared<ir::ConstData>(
+            type, std::vector<uint8_t>(blob.bytes.begin(), blob.bytes.end()));
         // Round trip: anec writes one blob per file (named after the weight) or all weights into
         // one file; either way these names give back the same files.
         data->blobName =

@@ -186,13 +186,13 @@ void FunctionLowering::lowerReturns() {
 
 std::unique_ptr<ir::Module> lowerMil(const syntax::Program& program,
                                      const std::filesystem::path& modelDir,
-                                     DiagnosticEngine& diagnostics) {
+                                     DiagnosticEngine& diagnostics, MetadataCheck check) {
     size_t errorsBefore = diagnostics.errorCount();
     if (!isKnownVersion(program.version))
         diagnostics.warning(program.versionLoc, "MIL program version " + program.version +
                                                     " is not one anec knows (1.0 to 1.5); "
                                                     "reading it anyway");
-    BlobFiles blobs(modelDir, diagnostics);
+    BlobFiles blobs(modelDir, diagnostics, check);
     ValueReader values(diagnostics, blobs);
     auto module = std::make_unique<ir::Module>();
     std::map<std::string, SourceLoc> functions;

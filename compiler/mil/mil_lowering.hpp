@@ -8,15 +8,17 @@
 #include <memory>
 
 #include "ir/ir.hpp"
+#include "mil/blob.hpp"
 #include "mil/mil_ast.hpp"
 #include "support/diagnostics.hpp"
 
 namespace anec::mil {
 
-// BLOBFILE paths resolve against `modelDir` (@model_path). Returns nullptr when errors were
-// reported.
+// BLOBFILE paths resolve against `modelDir` (@model_path); `check` says how blob metadata that
+// disagrees with the MIL is treated (mil/blob.hpp). Returns nullptr when errors were reported.
 std::unique_ptr<ir::Module> lowerMil(const syntax::Program& program,
                                      const std::filesystem::path& modelDir,
-                                     DiagnosticEngine& diagnostics);
+                                     DiagnosticEngine& diagnostics,
+                                     MetadataCheck check = MetadataCheck::Lenient);
 
 } // namespace anec::mil

@@ -94,7 +94,8 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected, antlr4::
                                              context->getRuleIndex() == MilParser::RuleArgValue);
     if (inArgument && containsAll(remaining, {MilParser::IDENT, MilParser::LPAREN})) {
         items.push_back("a variable or a value");
-        eraseAll(remaining, {MilParser::IDENT, MilParser::LPAREN});
+        eraseAll(remaining,
+                 {MilParser::IDENT, MilParser::LPAREN, MilParser::KW_TRUE, MilParser::KW_FALSE});
     }
     for (size_t type : remaining)
         items.push_back(symbolName(type, parser.getVocabulary(), context));

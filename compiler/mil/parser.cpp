@@ -192,10 +192,12 @@ void readLegalization(const nlohmann::json& json, const fs::path& modelDir, ir::
 } // namespace
 
 std::unique_ptr<ir::Module> parseMil(uint32_t file, const fs::path& modelDir,
-                                     DiagnosticEngine& diagnostics) {
+                                     DiagnosticEngine& diagnostics, const ReadOptions& options) {
     std::unique_ptr<syntax::Program> program = parseMilSyntax(file, diagnostics);
     if (!program) return nullptr;
-    std::unique_ptr<ir::Module> module = lowerMil(*program, modelDir, diagnostics);
+    std::unique_ptr<ir::Module> module =
+        lowerMil(*program, modelDir, diagnostics,
+                 options.strict ? MetadataCheck::Strict : MetadataCheck::Lenient);
     if (!module) return nullptr;
     if (module->kernels.size() == 1) {
         nlohmann::json description = readDescription(modelDir);
@@ -220,7 +222,8 @@ fs::path milFilePath(const fs::path& path) {
 }
 
 std::unique_ptr<ir::Module> parseMilFile(const fs::path& path, SourceManager& sources,
-                                         DiagnosticEngine& diagnostics) {
+                                         DiagnosticEngine& diagnostics,
+                                         const ReadOptions& options) {
     fs::path milFile = milFilePath(path);
     std::ifstream in(milFile, std::ios::binary);
     if (!in) {
@@ -231,7 +234,7 @@ std::unique_ptr<ir::Module> parseMilFile(const fs::path& path, SourceManager& so
     text << in.rdbuf();
     uint32_t file = sources.addFile(milFile.string(), text.str());
     fs::path modelDir = milFile.parent_path();
-    return parseMil(file, modelDir.empty() ? fs::path(".") : modelDir, diagnostics);
+    return parseMil(file, modelDir.empty() ? fs::path(".") : modelDir, diagnostics, options);
 }
 
 } // namespace anec::mil

@@ -44,7 +44,28 @@ std::string_view severityName(Severity severity) {
     return "error";
 }
 
+std::optional<WarningPolicy> parseWarningPolicy(std::string_view name) {
+    if (name == "all") return WarningPolicy::All;
+    if (name == "none") return WarningPolicy::None;
+    if (name == "error") return WarningPolicy::Error;
+    return std::nullopt;
+}
+
 void DiagnosticEngine::report(Severity severity, SourceLoc loc, std::string message) {
+    if (severity == Severity::Note) {
+        if (!droppedLast_) diagnostics_.push_back({severity, loc, std::move(message)});
+        return;
+    }
+    if (severity == Severity::Warning && warningPolicy_ == WarningPolicy::None) {
+        droppedLast_ = true;
+        return;
+    }
+    if (severity == Severity::Warning && warningPolicy_ == WarningPolicy::Error) {
+        severity = Severity::Error;
+        message += " [--warnings=error]";
+    }
+    droppedLast_ = !reported_.emplace(severity, loc.file, loc.line, loc.column, message).second;
+    if (droppedLast_) return;
     if (severity == Severity::Error) ++errorCount_;
     diagnostics_.push_back({severity, loc, std::move(message)});
 }
@@ -83,6 +104,26 @@ std::string DiagnosticEngine::render(const Diagnostic& d) const {
 void DiagnosticEngine::print(std::ostream& out) const {
     for (const Diagnostic& d : diagnostics_)
         out << render(d);
+}
+
+std::string DiagnosticEngine::errorSummary() const {
+    if (errorCount_ == 0) return "";
+    return std::to_string(errorCount_) + (errorCount_ == 1 ? " error" : " errors") +
+           " generated.\n";
+}
+
+void DiagnosticPrinter::print(const DiagnosticEngine& diagnostics) {
+    // A note goes with the diagnostic before it; repeats within one engine cannot occur.
+    std::set<std::string> printedNow;
+    bool skipping = false;
+    for (const Diagnostic& d : diagnostics.diagnostics()) {
+        std::string text = diagnostics.render(d);
+        if (d.severity != Severity::Note) skipping = printed_.count(text) > 0;
+        if (skipping) continue;
+        out_ << text;
+        printedNow.insert(std::move(text));
+    }
+    printed_.merge(printedNow);
 }
 
 } // namespace anec

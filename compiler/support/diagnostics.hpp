@@ -1,10 +1,13 @@
 #pragma once
 // Source locations and clang-style diagnostics shared by every front end (.ane, MIL) and pass.
 #include <cstdint>
+#include <optional>
 #include <ostream>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace anec {
@@ -46,10 +49,23 @@ struct Diagnostic {
     std::string message;
 };
 
-// Collects diagnostics; never stops at the first error so that every problem is reported.
+// What becomes of warnings: reported (All, the default), dropped (None: `-w`), or reported as
+// errors (Error: `--warnings=error`), which makes the compilation fail.
+enum class WarningPolicy { All, None, Error };
+
+// "none", "all", "error" -> the policy; nullopt for anything else.
+std::optional<WarningPolicy> parseWarningPolicy(std::string_view name);
+
+// Collects diagnostics; never stops at the first error so that every problem is reported. A
+// diagnostic identical to an earlier one (severity, location and text) is dropped, and so are
+// the notes that follow a dropped diagnostic.
 class DiagnosticEngine {
   public:
     explicit DiagnosticEngine(const SourceManager& sources) : sources_(sources) {}
+
+    // Applies to the warnings reported from now on.
+    void setWarningPolicy(WarningPolicy policy) { warningPolicy_ = policy; }
+    WarningPolicy warningPolicy() const { return warningPolicy_; }
 
     void report(Severity severity, SourceLoc loc, std::string message);
     void error(SourceLoc loc, std::string message) {
@@ -72,11 +88,28 @@ class DiagnosticEngine {
     // Short form without the source excerpt: "line:col: error: message" (used by tests).
     static std::string brief(const Diagnostic& diagnostic);
     void print(std::ostream& out) const;
+    // "N errors generated.\n" (clang's summary line), or "" when there are no errors.
+    std::string errorSummary() const;
 
   private:
     const SourceManager& sources_;
     std::vector<Diagnostic> diagnostics_;
     size_t errorCount_ = 0;
+    WarningPolicy warningPolicy_ = WarningPolicy::All;
+    std::set<std::tuple<Severity, uint32_t, uint32_t, uint32_t, std::string>> reported_;
+    bool droppedLast_ = false; // the last error or warning was dropped: so are its notes
+};
+
+// Prints the diagnostics of one or more engines that compiled the same source (`anec stats`
+// compiles it at -O0 and -O1): what an earlier engine printed is not printed again.
+class DiagnosticPrinter {
+  public:
+    explicit DiagnosticPrinter(std::ostream& out) : out_(out) {}
+    void print(const DiagnosticEngine& diagnostics);
+
+  private:
+    std::ostream& out_;
+    std::set<std::string> printed_;
 };
 
 std::string_view severityName(Severity severity);

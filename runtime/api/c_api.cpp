@@ -12,6 +12,10 @@
 #include "anec/anec.h"
 #include "anec/anec.hpp"
 
+struct anec_compile_options {
+    anec::CompileOptions options;
+};
+
 struct anec_program {
     anec::Program program;
     anec::Backend backend = anec::Backend::Auto;
@@ -85,10 +89,10 @@ bool isFloat(anec::DType dtype) {
            dtype == anec::DType::Float64;
 }
 
-anec::CompileOptions compileOptions(const char* const* defines, size_t count, int optLevel) {
+// "NAME=VALUE" strings (-D) as CompileOptions::defines.
+std::map<std::string, int64_t> parseDefines(const char* const* defines, size_t count) {
     if (count > 0) requireNonNull(defines, "defines");
-    anec::CompileOptions options;
-    options.optLevel = optLevel;
+    std::map<std::string, int64_t> parsed;
     for (size_t i = 0; i < count; ++i) {
         requireNonNull(defines[i], "a define");
         std::string text = defines[i];
@@ -105,9 +109,30 @@ anec::CompileOptions compileOptions(const char* const* defines, size_t count, in
         }
         if (value.empty() || used != value.size())
             throw invalid("define " + text.substr(0, eq) + ": '" + value + "' is not an integer");
-        options.defines[text.substr(0, eq)] = number;
+        parsed[text.substr(0, eq)] = number;
     }
+    return parsed;
+}
+
+anec::CompileOptions compileOptions(const char* const* defines, size_t count, int optLevel) {
+    anec::CompileOptions options;
+    options.optLevel = optLevel;
+    options.defines = parseDefines(defines, count);
     return options;
+}
+
+anec::CompileOptions optionsOrDefaults(const anec_compile_options* options) {
+    return options != nullptr ? options->options : anec::CompileOptions{};
+}
+
+// An ANE target name of the C API (NULL or "": none); throws for an unknown one.
+std::string checkedTarget(const char* target, const char* none) {
+    std::string name = target != nullptr ? target : "";
+    const std::vector<std::string> targets = anec::aneTargets();
+    if (!name.empty() && std::find(targets.begin(), targets.end(), name) == targets.end())
+        throw invalid("unknown ANE target '" + name +
+                      "' (expected generic, m1, m2, m3, m4 or m5, or NULL for " + none + ")");
+    return name;
 }
 
 // Builds a program into *out (NULL on failure).
@@ -225,6 +250,32 @@ void checkOutputs(const anec::KernelInfo& kernel, const anec_output* outputs, si
     }
 }
 
+// The compile and load entry points: `options` is built inside the boundary, as it may throw.
+template <typename Options>
+anec_status compileSource(const char* source, const char* name, Options&& options,
+                          anec_program** program) {
+    return boundary([&] {
+        requireNonNull(program, "the program result pointer");
+        *program = nullptr;
+        requireNonNull(source, "source");
+        anec::CompileOptions compile = options();
+        storeProgram(program, [&] {
+            return anec::Program::compile(source, compile, name != nullptr ? name : "source.ane");
+        });
+    });
+}
+
+template <typename Options>
+anec_status loadFile(const char* path, Options&& options, anec_program** program) {
+    return boundary([&] {
+        requireNonNull(program, "the program result pointer");
+        *program = nullptr;
+        requireNonNull(path, "path");
+        anec::CompileOptions compile = options();
+        storeProgram(program, [&] { return anec::Program::load(path, compile); });
+    });
+}
+
 } // namespace
 
 extern "C" {
@@ -276,25 +327,64 @@ size_t anec_dtype_size(anec_dtype dtype) {
 
 anec_status anec_compile_source(const char* source, const char* name, const char* const* defines,
                                 size_t define_count, int opt_level, anec_program** program) {
-    return boundary([&] {
-        requireNonNull(program, "the program result pointer");
-        *program = nullptr;
-        requireNonNull(source, "source");
-        anec::CompileOptions options = compileOptions(defines, define_count, opt_level);
-        storeProgram(program, [&] {
-            return anec::Program::compile(source, options, name != nullptr ? name : "source.ane");
-        });
-    });
+    return compileSource(
+        source, name, [&] { return compileOptions(defines, define_count, opt_level); }, program);
 }
 
 anec_status anec_compile_file(const char* path, const char* const* defines, size_t define_count,
                               int opt_level, anec_program** program) {
+    return loadFile(
+        path, [&] { return compileOptions(defines, define_count, opt_level); }, program);
+}
+
+anec_status anec_compile_source_with_options(const char* source, const char* name,
+                                             const anec_compile_options* options,
+                                             anec_program** program) {
+    return compileSource(
+        source, name, [&] { return optionsOrDefaults(options); }, program);
+}
+
+anec_status anec_load_with_options(const char* path, const anec_compile_options* options,
+                                   anec_program** program) {
+    return loadFile(
+        path, [&] { return optionsOrDefaults(options); }, program);
+}
+
+anec_status anec_compile_options_create(anec_compile_options** options) {
     return boundary([&] {
-        requireNonNull(program, "the program result pointer");
-        *program = nullptr;
-        requireNonNull(path, "path");
-        anec::CompileOptions options = compileOptions(defines, define_count, opt_level);
-        storeProgram(program, [&] { return anec::Program::load(path, options); });
+        requireNonNull(options, "the options result pointer");
+        *options = nullptr;
+        *options = new anec_compile_options();
+    });
+}
+
+void anec_compile_options_free(anec_compile_options* options) {
+    delete options;
+}
+
+anec_status anec_compile_options_set_pipeline(anec_compile_options* options, int opt_level,
+                                              int pack_io) {
+    return boundary([&] {
+        requireNonNull(options, "options");
+        if (opt_level != 0 && opt_level != 1)
+            throw invalid("opt_level must be 0 or 1, got " + std::to_string(opt_level));
+        options->options.optLevel = opt_level;
+        options->options.packIo = pack_io != 0;
+    });
+}
+
+anec_status anec_compile_options_set_target(anec_compile_options* options, const char* target) {
+    return boundary([&] {
+        requireNonNull(options, "options");
+        options->options.target = checkedTarget(target, "none");
+    });
+}
+
+anec_status anec_compile_options_set_defines(anec_compile_options* options,
+                                             const char* const* defines, size_t define_count) {
+    return boundary([&] {
+        requireNonNull(options, "options");
+        options->options.defines = parseDefines(defines, define_count);
     });
 }
 
@@ -321,11 +411,7 @@ anec_status anec_program_set_ane_options(anec_program* program, const char* targ
                                          size_t compile_budget) {
     return boundary([&] {
         requireNonNull(program, "program");
-        std::string name = target != nullptr ? target : "";
-        const std::vector<std::string> targets = anec::aneTargets();
-        if (!name.empty() && std::find(targets.begin(), targets.end(), name) == targets.end())
-            throw invalid("unknown ANE target '" + name +
-                          "' (expected generic, m1, m2, m3, m4 or m5, or NULL for the chip's)");
+        std::string name = checkedTarget(target, "the chip's");
         std::lock_guard<std::mutex> lock(program->mutex);
         program->aneTarget = name;
         program->compileBudget = compile_budget;

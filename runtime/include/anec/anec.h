@@ -59,6 +59,8 @@ typedef enum anec_backend {
 } anec_backend;
 
 typedef struct anec_program anec_program;
+/* How .ane sources are compiled (anec_compile_source_with_options, anec_load_with_options). */
+typedef struct anec_compile_options anec_compile_options;
 
 typedef struct anec_tensor_info {
     const char* name;
@@ -111,6 +113,33 @@ ANEC_API anec_status anec_compile_file(const char* path, const char* const* defi
 /* Loads a .mil file, a program directory written by `anec build`, a build output root (one
  * kernel per subdirectory) or a .ane file (default options). */
 ANEC_API anec_status anec_load(const char* path, anec_program** program);
+
+/* Compile options, created with the defaults: opt level 1, I/O packing on, no ANE target, no
+ * defines. The setters mirror the CLI's -O, --no-pack-io, --target and -D; a bad value is
+ * ANEC_ERROR_INVALID_ARGUMENT and leaves the options unchanged. An options object may be reused
+ * for several compilations; it is not shared with the programs. */
+ANEC_API anec_status anec_compile_options_create(anec_compile_options** options);
+/* Frees options (NULL is allowed). */
+ANEC_API void anec_compile_options_free(anec_compile_options* options);
+/* The pass pipeline: opt_level 0 or 1 (`-O`), pack_io non-zero to pack inputs/outputs of equal
+ * spatial size into one tensor each at opt level 1, zero for `--no-pack-io`. */
+ANEC_API anec_status anec_compile_options_set_pipeline(anec_compile_options* options, int opt_level,
+                                                       int pack_io);
+/* The ANE target .ane sources are legalized for: "generic", "m1" ... "m5"; NULL or "" (the
+ * default) for none (the ANE backends legalize for their chip in any case). */
+ANEC_API anec_status anec_compile_options_set_target(anec_compile_options* options,
+                                                     const char* target);
+/* Replaces the constant overrides with define_count "NAME=VALUE" strings (as -D). */
+ANEC_API anec_status anec_compile_options_set_defines(anec_compile_options* options,
+                                                      const char* const* defines,
+                                                      size_t define_count);
+/* As anec_compile_source, with `options` (NULL: the defaults). */
+ANEC_API anec_status anec_compile_source_with_options(const char* source, const char* name,
+                                                      const anec_compile_options* options,
+                                                      anec_program** program);
+/* As anec_load, a .ane file compiled with `options` (NULL: the defaults). */
+ANEC_API anec_status anec_load_with_options(const char* path, const anec_compile_options* options,
+                                            anec_program** program);
 /* Frees a program (NULL is allowed). */
 ANEC_API void anec_program_free(anec_program* program);
 /* The backend later runs use (default ANEC_BACKEND_AUTO). */

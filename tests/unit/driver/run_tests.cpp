@@ -216,14 +216,40 @@ TEST_CASE("the reference check prints each output's error against float64", "[ru
     INFO(result.err);
     REQUIRE(result.status == 0);
     std::regex line(
-        R"(check y vs the float64 reference: max abs err=([0-9.e+-]+) \(([0-9.e+-]+) of max \|ref\|=([0-9.e+-]+)\), max rel err=([0-9.e+-]+) \(64 elements\))");
+        R"(check y vs the float64 reference: max abs err=([0-9.e+-]+), relative to max \|ref\|=([0-9.e+-]+): ([0-9.e+-]+); nan=0 inf=0 \(reference: nan=0 inf=0\); 64 elements\n)");
     std::smatch match;
     REQUIRE(std::regex_search(result.out, match, line));
     double maxAbs = std::stod(match[1]);
     // fp16 arithmetic on values below 0.5: errors of a few fp16 ulps (2^-12 near 0.4), not 0.
     CHECK(maxAbs > 0);
     CHECK(maxAbs < 2e-3);
-    CHECK(std::stod(match[3]) > 0.3);
+    double maxRef = std::stod(match[2]);
+    CHECK(maxRef > 0.3);
+    CHECK(std::stod(match[3]) == Approx(maxAbs / maxRef).epsilon(1e-5));
+}
+
+TEST_CASE("the reference check counts NaNs and infinities on both sides", "[run]") {
+    // In fp16, x * 1000 * 100 overflows for |x| = 1 (to +-inf, and inf - inf is NaN); in float64
+    // nothing does (no target: the fp32 outputs stay fp32). The reference is 0 everywhere for d,
+    // so max |ref| is 0.
+    RunFixture f(R"(kernel k(x: fp16[1, 4]) -> (big: fp32[1, 4], d: fp32[1, 4]) {
+    let b = x * 1000 * 100
+    big = cast(b, fp32)
+    d = cast(b - b, fp32)
+}
+)");
+    writeNpy(f.dir / "x.npy", DType::Float16, {1, 4}, {1, -1, 0.5, 0.25});
+    CliResult result = f.run({"-O0", "--target", "none", "--input",
+                              "x=" + (f.dir / "x.npy").string(), "--reference-check"});
+    INFO(result.err);
+    REQUIRE(result.status == 0);
+    // The finite elements: 50000 and 25000 lie halfway between fp16 neighbours (32 and 16
+    // apart there) and round to even, 49984 and 24992: errors of 16 and 8.
+    CHECK(contains(result.out, "check big vs the float64 reference: max abs err=16, relative to "
+                               "max |ref|=100000: 0.00016; nan=0 inf=2 (reference: nan=0 inf=0); "
+                               "4 elements\n"));
+    CHECK(contains(result.out, "check d vs the float64 reference: max abs err=0, relative to max "
+                               "|ref|=0: 0; nan=2 inf=0 (reference: nan=0 inf=0); 4 elements\n"));
 }
 
 TEST_CASE("a kernel with several outputs and inputs picks inputs by name", "[run]") {

@@ -1,7 +1,7 @@
 // `anec check model.mil` and `anec build model.mil -o DIR` through the CLI and driver::Compilation.
 #include <catch2/catch.hpp>
 
-#include "unit/driver/test_support.hpp"
+#include "unit/milparse/milparse_test_support.hpp"
 
 namespace fs = std::filesystem;
 using anec::test::CliResult;
@@ -25,7 +25,8 @@ const std::string kProgram = R"(program(1.3)
 TEST_CASE("anec check validates a MIL file", "[milparse][cli]") {
     TempDir dir;
     writeFile(dir / "model.mil", kProgram);
-    CliResult ok = runAnec({"check", (dir / "model.mil").string()});
+    // check compiles as build does: for the generic target, with its warnings (-w: none).
+    CliResult ok = runAnec({"check", (dir / "model.mil").string(), "-w"});
     INFO(ok.err);
     CHECK(ok.status == 0);
     CHECK(ok.err.empty());
@@ -99,4 +100,47 @@ TEST_CASE("anec build of the seed's model.mil", "[milparse][cli][seed]") {
     std::string fusedMil = readFile(fused / "main/model.mil");
     CHECK(fusedMil.find("tensor<fp16, [768, 4096, 1, 1]>") != std::string::npos);
     CHECK(fusedMil.find("slice_by_size") == std::string::npos);
+}
+
+TEST_CASE("disagreeing blob metadata: a warning, an error with --strict in check, build and run",
+          "[milparse][cli][blob]") {
+    TempDir dir, out;
+    std::vector<uint8_t> blob = anec::milparse::test::weightBlob();
+    for (size_t i = 0; i < 8; ++i) // a data offset of 0
+        blob[64 + 16 + i] = 0;
+    writeFile(dir / "weights/w.bin", std::string(blob.begin(), blob.end()));
+    std::string type = "tensor<fp16, [2, 2]>";
+    writeFile(dir / "model.mil",
+              anec::milparse::test::weightProgram("@model_path/weights/w.bin", "64", type));
+    std::string mil = (dir / "model.mil").string();
+    std::string where = mil + ":4:" + std::to_string(anec::milparse::test::blobColumn(type)) + ": ";
+    std::string assumption = "weights/w.bin: blob at offset 64: the metadata's data offset is 0; "
+                             "assumed the data follows the metadata, at offset 128\n";
+    std::string error = "weights/w.bin: blob at offset 64: data offset 0 overlaps its own "
+                        "metadata\n";
+
+    CliResult check = runAnec({"check", mil, "--target", "none"});
+    CHECK(check.status == 0);
+    CHECK_THAT(check.err, Catch::StartsWith(where + "warning: " + assumption));
+    CliResult strict = runAnec({"check", mil, "--strict"});
+    CHECK(strict.status == 1);
+    CHECK_THAT(strict.err, Catch::StartsWith(where + "error: " + error));
+    CHECK_THAT(strict.err, Catch::EndsWith("1 error generated.\n"));
+    CHECK(runAnec({"check", mil, "--target", "none", "--warnings=error"}).status == 1);
+
+    CliResult build = runAnec({"build", mil, "--strict", "-o", out.path().string()});
+    CHECK(build.status == 1);
+    CHECK_THAT(build.err, Catch::StartsWith(where + "error: " + error));
+    CHECK_FALSE(fs::exists(out / "main"));
+    CHECK(runAnec({"build", mil, "-o", out.path().string()}).status == 0);
+
+    std::vector<std::string> run{
+        "run", mil, "--random-inputs", "1", "--output-dir", (out / "run").string()};
+    CliResult lenient = runAnec(run);
+    CHECK(lenient.status == 0);
+    CHECK_THAT(lenient.err, Catch::StartsWith(where + "warning: " + assumption));
+    run.push_back("--strict");
+    CliResult strictRun = runAnec(run);
+    CHECK(strictRun.status == 1);
+    CHECK_THAT(strictRun.err, Catch::StartsWith(where + "error: " + error));
 }

@@ -29,11 +29,16 @@ inline void writeFile(const std::filesystem::path& path, const std::vector<uint8
     writeFile(path, std::string(bytes.begin(), bytes.end()));
 }
 
+// --strict: blob metadata that disagrees with the MIL is an error.
+inline const mil::ReadOptions kStrict{true};
+
 // One MIL text parsed with its diagnostics.
 struct Parsed {
-    Parsed(const std::string& text, const std::filesystem::path& modelDir) : diagnostics(sources) {
+    Parsed(const std::string& text, const std::filesystem::path& modelDir,
+           const mil::ReadOptions& options = {})
+        : diagnostics(sources) {
         uint32_t file = sources.addFile("model.mil", text);
-        module = mil::parseMil(file, modelDir, diagnostics);
+        module = mil::parseMil(file, modelDir, diagnostics, options);
     }
     SourceManager sources;
     DiagnosticEngine diagnostics;
@@ -61,8 +66,9 @@ inline const ir::Kernel& onlyKernel(const Parsed& parsed) {
 }
 
 inline std::unique_ptr<Parsed> parse(const std::string& text,
-                                     const std::filesystem::path& modelDir = {}) {
-    return std::make_unique<Parsed>(text, modelDir);
+                                     const std::filesystem::path& modelDir = {},
+                                     const mil::ReadOptions& options = {}) {
+    return std::make_unique<Parsed>(text, modelDir, options);
 }
 
 // Parses MIL that must be valid; fails the test with the diagnostics otherwise.
@@ -77,8 +83,9 @@ inline std::unique_ptr<Parsed> parseOk(const std::string& text,
 
 // The diagnostics of MIL that must be rejected.
 inline std::vector<std::string> errors(const std::string& text,
-                                       const std::filesystem::path& modelDir = {}) {
-    auto parsed = parse(text, modelDir);
+                                       const std::filesystem::path& modelDir = {},
+                                       const mil::ReadOptions& options = {}) {
+    auto parsed = parse(text, modelDir, options);
     CHECK(parsed->module == nullptr);
     return parsed->messages();
 }
@@ -89,6 +96,38 @@ inline std::string program(const std::string& params, const std::string& body,
                            const std::string& opset = "ios18") {
     return "program(" + version + ")\n{\n    func main<" + opset + ">(" + params + ") {\n" + body +
            "    } -> (" + returns + ");\n}\n";
+}
+
+// A weight `W` of `type` (default a 2x2 fp16) read from `path` at `offset`, added to an input.
+inline std::string weightProgram(const std::string& path, const std::string& offset,
+                                 const std::string& type = "tensor<fp16, [2, 2]>") {
+    return program(type + " x",
+                   "        " + type + " W = const()[name = string(\"W\"), val = " + type +
+                       "(BLOBFILE(path = string(\"" + path + "\"), offset = uint64(" + offset +
+                       ")))];\n"
+                       "        " +
+                       type + " y = add(x = x, y = W)[name = string(\"y\")];\n",
+                   "y");
+}
+
+// The column of BLOBFILE in weightProgram's const line (line 4).
+inline uint32_t blobColumn(const std::string& type = "tensor<fp16, [2, 2]>") {
+    std::string line = "        " + type + " W = const()[name = string(\"W\"), val = " + type + "(";
+    return static_cast<uint32_t>(line.size() + 1);
+}
+
+// "line:col: error: message", as Parsed::messages() gives it.
+inline std::string at(uint32_t line, uint32_t column, const std::string& message,
+                      const std::string& severity = "error") {
+    return std::to_string(line) + ":" + std::to_string(column) + ": " + severity + ": " + message;
+}
+
+// A blob file holding one fp16 [2, 2] weight (1, 2, 3, 4).
+inline std::vector<uint8_t> weightBlob() {
+    mil::BlobWriter writer;
+    writer.add(
+        ir::ConstData::fromDoubles({ir::DType::Fp16, {2, 2}}, std::vector{1.0, 2.0, 3.0, 4.0}));
+    return writer.bytes();
 }
 
 inline const ir::Op* findOp(const ir::Kernel& kernel, const std::string& kind, size_t nth = 0) {

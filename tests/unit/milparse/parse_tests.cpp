@@ -328,6 +328,32 @@ TEST_CASE("inline literal arguments and parameters inside the brackets", "[milpa
     CHECK(half->name == "y_y");
 }
 
+TEST_CASE("bare true and false argument values mean bool(true) and bool(false)", "[milparse]") {
+    // Public ANE code writes `transpose_y = true`, in the parentheses and in the brackets.
+    std::string text = R"(program(1.3)
+{
+    func main<ios18>(tensor<fp16, [1, 4, 8]> x, tensor<fp16, [1, 6, 8]> w) {
+        tensor<fp16, [1, 4, 6]> m = matmul(transpose_x = false, transpose_y = true, x = x, y = w)[name = string("m")];
+        tensor<fp16, [1, 4, 12]> c = concat(axis = int32(2), values = (m, m))[interleave = true, name = string("c")];
+        bool flag = const()[name = string("flag"), val = false];
+        tensor<fp16, [1, 4, 12]> y = concat(axis = int32(2), interleave = flag, values = (c))[name = string("y")];
+    } -> (y);
+}
+)";
+    auto parsed = parseOk(text);
+    const ir::Kernel& kernel = onlyKernel(*parsed);
+    const ir::Op& matmul = *findOp(kernel, "matmul");
+    CHECK(attr<bool>(matmul, "transpose_y"));
+    CHECK_FALSE(attr<bool>(matmul, "transpose_x"));
+    CHECK(attr<bool>(*findOp(kernel, "concat", 0), "interleave"));
+    CHECK_FALSE(attr<bool>(*findOp(kernel, "concat", 1), "interleave"));
+    // Where a bool is wrong it is reported like bool(true), at the value.
+    CHECK(errors(program("tensor<fp16, [1, 4]> x",
+                         "        tensor<fp16, [1, 4]> y = softmax(axis = true, x = x);\n", "y")) ==
+          std::vector<std::string>{"4:49: error: argument 'axis' of 'softmax' must be an int32 "
+                                   "scalar, got bool"});
+}
+
 TEST_CASE("declared result types may leave dimensions open", "[milparse]") {
     auto parsed = parseOk(
         program("tensor<fp16, [2, 3]> x",
