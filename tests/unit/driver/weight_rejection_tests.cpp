@@ -1,6 +1,6 @@
-// check and run reject exactly what build rejects. A bool weight is the known case where the
+// check and run reject exactly what build rejects. A bool weight was the known case where the
 // emitter was the only one to object (MILBlob has no bool type), so check and run accepted what
-// build then refused, without a source position.
+// build then refused, without a source position; the frontend now rejects it at its type.
 #include <catch2/catch.hpp>
 
 #include "support/npy.hpp"
@@ -47,11 +47,7 @@ TEST_CASE("check and run reject a bool weight, as build does", "[cli][run][weigh
     CHECK_FALSE(std::filesystem::exists(source.dir / "run/y.npy"));
 }
 
-// Fails until the frontend's weight loading (compiler/frontend/weights.cpp) rejects weights of
-// a dtype MILBlob cannot hold (bool) at the weight's type; today the emitter rejects it later,
-// without a position: "anec: error: kernel 'k': weight 'M' of type bool[1,4,1,2] cannot be
-// stored in a weight blob".
-TEST_CASE("a bool weight is reported at its declaration", "[cli][weights][!mayfail]") {
+TEST_CASE("a bool weight is reported at its declaration", "[cli][weights]") {
     BoolWeight source;
     for (const CliResult& result : {source.check(), source.build(), source.run()}) {
         CHECK(result.status == 1);
