@@ -69,7 +69,8 @@ std::unique_ptr<ir::Module> Compilation::readMil() {
 bool Compilation::check() {
     if (stage_ == Stage::Checked || stage_ == Stage::Optimized) return true;
     if (stage_ != Stage::Loaded) return false;
-    module_ = isMil_ ? readMil() : frontend::compileAne(file_, sources_, diagnostics_, options_.frontend);
+    module_ =
+        isMil_ ? readMil() : frontend::compileAne(file_, sources_, diagnostics_, options_.frontend);
     if (!module_ || diagnostics_.hasErrors() || !ir::verifyModule(*module_, diagnostics_)) {
         stage_ = Stage::Failed;
         return false;

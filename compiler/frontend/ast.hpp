@@ -51,8 +51,8 @@ struct Argument {
     ExprPtr value;
 };
 struct CallExpr {
-    std::string module; // `nn` in nn.rms_norm(x); empty for an unqualified call
-    std::string callee; // Expr::loc of a CallExpr is the callee name
+    std::string module;           // `nn` in nn.rms_norm(x); empty for an unqualified call
+    std::string callee;           // Expr::loc of a CallExpr is the callee name
     std::vector<ExprPtr> element; // `[l]` in layer[l](h): an element of a kernel array
     std::vector<Argument> args;
 };
@@ -199,8 +199,8 @@ struct FuseItem {
 };
 struct FuseDecl {
     std::string name;
-    SourceLoc loc;                // the fused name
-    std::vector<ExprPtr> element; // `stack[l]`: one element of an array of fused kernels
+    SourceLoc loc;                 // the fused name
+    std::vector<ExprPtr> element;  // `stack[l]`: one element of an array of fused kernels
     std::vector<FuseItem> kernels; // in the order they run
     std::vector<Binding> kept;     // `keep (h)`: consumed outputs that stay outputs
 };
@@ -218,9 +218,9 @@ struct AssertDecl {
 };
 // import "path" [as alias]   |   import a, b from "path"
 struct ImportDecl {
-    SourceLoc loc;     // the path string
-    std::string path;  // as written
-    Binding alias;     // empty name when not given
+    SourceLoc loc;              // the path string
+    std::string path;           // as written
+    Binding alias;              // empty name when not given
     std::vector<Binding> names; // explicit imports
 };
 

@@ -252,9 +252,9 @@ std::vector<ast::Param> AstBuilder::kernelParams(AneParser::ParamListContext* ct
     std::vector<ast::Param> result = params(ctx);
     for (const ast::Param& param : result) {
         if (param.defaultValue)
-            diagnostics_.error(param.defaultValue->loc,
-                               fmt::format("kernel {} '{}' cannot have a default value", role,
-                                           param.name));
+            diagnostics_.error(
+                param.defaultValue->loc,
+                fmt::format("kernel {} '{}' cannot have a default value", role, param.name));
         if (!param.type)
             diagnostics_.error(param.loc,
                                fmt::format("kernel {} '{}' needs a type, e.g. '{}: fp16[1, 64, 1, "
@@ -300,8 +300,8 @@ std::optional<ast::Stmt> AstBuilder::stmt(AneParser::StmtContext& ctx) {
     } else if (auto* var = dynamic_cast<AneParser::VarStmtContext*>(&ctx)) {
         stmt.node = ast::LetStmt{bindings(var->bindings()), expr(var->expr()), true};
     } else if (auto* assign = dynamic_cast<AneParser::AssignStmtContext*>(&ctx)) {
-        stmt.node = ast::AssignStmt{{{text(assign->target), loc(assign->target)}},
-                                    expr(assign->expr())};
+        stmt.node =
+            ast::AssignStmt{{{text(assign->target), loc(assign->target)}}, expr(assign->expr())};
     } else if (auto* ret = dynamic_cast<AneParser::ReturnStmtContext*>(&ctx)) {
         ast::ReturnStmt node;
         for (AneParser::ExprContext* value : ret->expr())

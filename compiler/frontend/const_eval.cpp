@@ -159,8 +159,8 @@ std::optional<int64_t> ConstEvaluator::evalShapeQuery(const ast::Expr& expr,
     const ir::TensorType& type = local->operand.value->type;
     auto dim = ir::normalizeAxis(*axis, type.rank());
     if (!dim) {
-        reporter_.error(index.items[0].loc, "axis " + std::to_string(*axis) +
-                                                " is out of range for " + type.str());
+        reporter_.error(index.items[0].loc,
+                        "axis " + std::to_string(*axis) + " is out of range for " + type.str());
         return std::nullopt;
     }
     return type.shape[*dim];

@@ -115,8 +115,8 @@ class DeclarationCollector {
             if (w->element.empty())
                 return env.empty() ? record(globals_.weights, w->name, globals_.weightOrder)
                                    : needsIndex(w->loc, "weight", w->name);
-            if (auto name = defineElement(ArrayEntry::Kind::Weight, w->name, w->element, w->loc,
-                                          env))
+            if (auto name =
+                    defineElement(ArrayEntry::Kind::Weight, w->name, w->element, w->loc, env))
                 addEntry(globals_.weights, *name, WeightEntry{w, env, *name, nullptr},
                          globals_.weightOrder);
         } else if (const auto* k = decl.as<ast::KernelDecl>()) {
@@ -124,17 +124,15 @@ class DeclarationCollector {
             if (k->element.empty())
                 return env.empty() ? record(globals_.kernels, k->name, globals_.kernelOrder)
                                    : needsIndex(k->loc, "kernel", k->name);
-            if (auto name = defineElement(ArrayEntry::Kind::Kernel, k->name, k->element, k->loc,
-                                          env))
-                addEntry(globals_.kernels, *name, KernelEntry{k, env, *name},
-                         globals_.kernelOrder);
+            if (auto name =
+                    defineElement(ArrayEntry::Kind::Kernel, k->name, k->element, k->loc, env))
+                addEntry(globals_.kernels, *name, KernelEntry{k, env, *name}, globals_.kernelOrder);
         } else if (const auto* u = decl.as<ast::FuseDecl>()) {
             if (!module_.isMain) return;
             if (u->element.empty())
                 return env.empty() ? record(globals_.fusions, u->name, globals_.fuseOrder)
                                    : needsIndex(u->loc, "fused kernel", u->name);
-            if (auto name = defineElement(ArrayEntry::Kind::Fuse, u->name, u->element, u->loc,
-                                          env))
+            if (auto name = defineElement(ArrayEntry::Kind::Fuse, u->name, u->element, u->loc, env))
                 addEntry(globals_.fusions, *name, FuseEntry{u, env, *name}, globals_.fuseOrder);
         } else if (const auto* r = decl.as<ast::ForDecl>()) {
             if (module_.isMain) expandLoop(*r, env);
@@ -164,8 +162,9 @@ class DeclarationCollector {
     }
 
     void needsIndex(SourceLoc loc, const char* kind, const std::string& name) {
-        reporter_.error(loc, std::string("a ") + kind + " declared in a 'for' needs an index, as in '" +
-                                 name + "[l]', so that each iteration declares its own");
+        reporter_.error(loc, std::string("a ") + kind +
+                                 " declared in a 'for' needs an index, as in '" + name +
+                                 "[l]', so that each iteration declares its own");
     }
 
     // Plain declarations were entered by collect(); expansion only records their order.

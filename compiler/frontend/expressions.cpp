@@ -147,8 +147,8 @@ ir::Op* BodyLowerer::createMultiOp(const std::string& kind, std::vector<ir::Valu
     // Ops of constants only are built once per kernel: a table that several calls compute (the
     // RoPE angles of every layer) is then folded once at build time.
     bool constant = std::all_of(operands.begin(), operands.end(), [&](const ir::Value* v) {
-        return !v || (v->definingOp &&
-                      (v->definingOp->isConst() || ctx_.constantValues.count(v) != 0));
+        return !v ||
+               (v->definingOp && (v->definingOp->isConst() || ctx_.constantValues.count(v) != 0));
     });
     // Scalar constants of equal value count as one (each number makes its own const op).
     std::vector<ir::Value*> canonical;
@@ -263,8 +263,8 @@ Operand BodyLowerer::lowerName(const ast::Expr& expr, const std::string& name) {
     if (g.weights.count(name)) return lowerWeight(name, expr.loc);
     if (g.poisoned.count(name)) return Operand::error();
     if (auto array = g.arrays.find(name); array != g.arrays.end())
-        reporter().error(expr.loc, "'" + name + "' is an array; use one element, as in '" + name +
-                                       "[0]'");
+        reporter().error(expr.loc,
+                         "'" + name + "' is an array; use one element, as in '" + name + "[0]'");
     else if (g.fns.count(name))
         reporter().error(expr.loc, "function '" + name +
                                        "' cannot be used as a value; call it as " + name + "(...)");
@@ -272,8 +272,9 @@ Operand BodyLowerer::lowerName(const ast::Expr& expr, const std::string& name) {
         reporter().error(expr.loc, "kernel '" + name + "' cannot be used as a value; call it as " +
                                        name + "(...)");
     else if (g.modules.count(name))
-        reporter().error(expr.loc, "'" + name + "' is an imported file; use one of its names, as "
-                                                "in '" +
+        reporter().error(expr.loc, "'" + name +
+                                       "' is an imported file; use one of its names, as "
+                                       "in '" +
                                        name + ".NAME'");
     else if (languageDType(name))
         reporter().error(expr.loc, "type '" + name +
@@ -304,8 +305,9 @@ std::optional<Operand> BodyLowerer::lowerArrayElement(const ast::Expr& expr,
     auto array = globals().arrays.find(ref->name);
     if (array == globals().arrays.end()) return std::nullopt;
     if (array->second.kind != ArrayEntry::Kind::Weight) {
-        reporter().error(expr.loc, "'" + ref->name + "' is an array of kernels; call an element, "
-                                                     "as in '" +
+        reporter().error(expr.loc, "'" + ref->name +
+                                       "' is an array of kernels; call an element, "
+                                       "as in '" +
                                        ref->name + "[0](...)'");
         return Operand::error();
     }
@@ -378,8 +380,9 @@ Operand BodyLowerer::lowerBinary(const ast::Expr& expr, const ast::BinaryExpr& b
                            lhs.value->type.dtype == ir::DType::Bool &&
                            rhs.value->type.dtype == ir::DType::Bool;
         if (!boolTensors) {
-            reporter().error(expr.loc, std::string("'") + info.spelling +
-                                           "' needs two bool tensors (or conditions, in an assert)");
+            reporter().error(expr.loc,
+                             std::string("'") + info.spelling +
+                                 "' needs two bool tensors (or conditions, in an assert)");
             return Operand::error();
         }
     }

@@ -115,9 +115,9 @@ Operand BodyLowerer::inlineCall(const ast::Expr& expr, const ast::CallExpr& call
         if (results[i].isError()) failed = true;
         if (!fn.resultsDeclared || !fn.results[i].type || results[i].isError()) continue;
         auto type = callee.evaluator().evalType(*fn.results[i].type);
-        results[i] = type ? coerceToDeclared(callee, results[i], *type, resultLoc(i),
-                                             resultName(fn, i))
-                          : Operand::error();
+        results[i] =
+            type ? coerceToDeclared(callee, results[i], *type, resultLoc(i), resultName(fn, i))
+                 : Operand::error();
         failed = failed || results[i].isError();
     }
     if (results.size() == 1) return results[0];

@@ -60,7 +60,8 @@ class FusionChecker {
             auto [first, isNew] = seen.emplace(item.entryName, item.loc);
             if (!isNew) {
                 if (reporter_.error(item.loc, "kernel '" + item.shown +
-                                                  "' is listed twice in fuse '" + entry_.name + "'"))
+                                                  "' is listed twice in fuse '" + entry_.name +
+                                                  "'"))
                     reporter_.note(first->second, "first listed here");
                 continue;
             }
@@ -123,8 +124,8 @@ class FusionChecker {
             std::vector<std::string> kernels;
             for (const auto& [kernelName, entry] : globals_.kernels)
                 kernels.push_back(kernelName);
-            reporter_.error(name.loc, "unknown kernel '" + name.name + "'" +
-                                          didYouMean(name.name, kernels));
+            reporter_.error(name.loc,
+                            "unknown kernel '" + name.name + "'" + didYouMean(name.name, kernels));
         }
     }
 
@@ -228,7 +229,8 @@ void lowerFusions(Module& main, Reporter& reporter, ir::Module& module, bool ker
             bodies.push_back(module.findKernel(kernel->name));
         auto fused = ir::fuseKernels(bodies, entry.name, entry.decl->loc, checker.kept());
         if (!fused) {
-            reporter.error(entry.decl->loc, "cannot fuse into '" + entry.name + "': " + fused.error());
+            reporter.error(entry.decl->loc,
+                           "cannot fuse into '" + entry.name + "': " + fused.error());
             continue;
         }
         mergeDynamicWeights(**fused, bodies);

@@ -40,9 +40,9 @@ std::vector<std::string> Scope::visibleNames() const {
 
 void bindLoopVars(Scope& scope, const LoopEnv& env) {
     for (const LoopVar& var : env)
-        scope.define(var.name, LocalBinding{LocalBinding::Kind::LoopVar, var.loc,
-                                            Operand::numberOf(static_cast<double>(var.value),
-                                                              true)});
+        scope.define(var.name,
+                     LocalBinding{LocalBinding::Kind::LoopVar, var.loc,
+                                  Operand::numberOf(static_cast<double>(var.value), true)});
 }
 
 std::vector<std::string> Globals::names() const {

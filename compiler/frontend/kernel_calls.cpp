@@ -72,18 +72,18 @@ Operand BodyLowerer::inlineKernel(const ast::Expr& expr, const ast::CallExpr& ca
     for (size_t i = 0; i < decl.inputs.size(); ++i) {
         const ast::Param& input = decl.inputs[i];
         auto type = portType(input, callee.evaluator(), &calleeScope);
-        Operand value = type ? bindInput(callee, args[i], *type, (*bound)[i]->loc,
-                                         "input '" + input.name + "' of kernel '" + entry.name +
-                                             "'")
-                             : Operand::error();
-        callee.defineLocal(input.name, input.loc,
-                           LocalBinding{LocalBinding::Kind::Input, input.loc, value, false, {},
-                                        type});
+        Operand value = type
+                            ? bindInput(callee, args[i], *type, (*bound)[i]->loc,
+                                        "input '" + input.name + "' of kernel '" + entry.name + "'")
+                            : Operand::error();
+        callee.defineLocal(
+            input.name, input.loc,
+            LocalBinding{LocalBinding::Kind::Input, input.loc, value, false, {}, type});
     }
     for (const ast::Param& output : decl.outputs) {
         auto type = portType(output, callee.evaluator(), &calleeScope);
-        LocalBinding binding{LocalBinding::Kind::Output, output.loc, Operand::error(), false, {},
-                             type};
+        LocalBinding binding{
+            LocalBinding::Kind::Output, output.loc, Operand::error(), false, {}, type};
         binding.invalidType = !type;
         callee.defineLocal(output.name, output.loc, binding);
     }

@@ -72,9 +72,9 @@ void applyDefines(Module& module, const Options& options, Reporter& reporter) {
             std::vector<std::string> consts;
             for (const auto& [constName, entry] : module.globals.consts)
                 consts.push_back(constName);
-            reporter.error(SourceLoc{module.file, 0, 0},
-                           "unknown constant '" + name + "' given with -D" +
-                               didYouMean(name, consts));
+            reporter.error(SourceLoc{module.file, 0, 0}, "unknown constant '" + name +
+                                                             "' given with -D" +
+                                                             didYouMean(name, consts));
             continue;
         }
         if (!it->second.importedFrom.empty()) {
@@ -157,7 +157,8 @@ std::unique_ptr<Module> ModuleAnalyzer::readModule(const ast::ImportDecl& decl,
         module->key = "std:" + path;
         text = std::string(*source);
     } else {
-        fs::path base = importer.path.empty() ? fs::path(".") : fs::path(importer.path).parent_path();
+        fs::path base =
+            importer.path.empty() ? fs::path(".") : fs::path(importer.path).parent_path();
         fs::path file = fs::path(decl.path).is_relative() ? base / decl.path : fs::path(decl.path);
         std::error_code ec;
         if (!fs::is_regular_file(file, ec)) {
@@ -200,8 +201,8 @@ void ModuleAnalyzer::bindImport(const ast::ImportDecl& decl, const Module* impor
         if (alias.empty()) {
             alias = fs::path(decl.path).stem().string();
             if (!isIdentifier(alias)) {
-                reporter_.error(decl.loc, "'" + alias +
-                                              "' is not a name; import the file with 'as NAME'");
+                reporter_.error(decl.loc,
+                                "'" + alias + "' is not a name; import the file with 'as NAME'");
                 return;
             }
         }

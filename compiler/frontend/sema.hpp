@@ -118,8 +118,8 @@ struct FuseEntry {
 struct ArrayEntry {
     enum class Kind { Weight, Kernel, Fuse };
     Kind kind = Kind::Weight;
-    SourceLoc loc;     // the first element's declaration
-    size_t rank = 0;   // indices per element
+    SourceLoc loc;                                        // the first element's declaration
+    size_t rank = 0;                                      // indices per element
     std::map<std::vector<int64_t>, std::string> elements; // index -> the element's entry name
 };
 
@@ -135,9 +135,9 @@ struct Globals {
     std::map<std::string, ConstEntry> consts;
     std::map<std::string, WeightEntry> weights; // by entry name
     std::map<std::string, FnEntry> fns;
-    std::map<std::string, KernelEntry> kernels; // by entry name
-    std::map<std::string, FuseEntry> fusions;   // by entry name
-    std::map<std::string, ArrayEntry> arrays;   // by declared name
+    std::map<std::string, KernelEntry> kernels;   // by entry name
+    std::map<std::string, FuseEntry> fusions;     // by entry name
+    std::map<std::string, ArrayEntry> arrays;     // by declared name
     std::map<std::string, const Module*> modules; // `import "f.ane" as alias`
     std::map<std::string, SourceLoc> definitions; // every name above, for redefinition checks
     // Names whose declaration failed (an import from a file with errors): uses stay silent.
@@ -202,10 +202,10 @@ class ConstEvaluator {
 
 // One .ane file: the program, or a file it imports.
 struct Module {
-    std::string path;   // the file, as registered for diagnostics
-    std::string name;   // as messages name it: the path in the first import of it, "std/nn.ane"
-    std::string key;    // identity for import cycles and sharing (canonical path)
-    uint32_t file = 0;  // SourceManager id
+    std::string path;  // the file, as registered for diagnostics
+    std::string name;  // as messages name it: the path in the first import of it, "std/nn.ane"
+    std::string key;   // identity for import cycles and sharing (canonical path)
+    uint32_t file = 0; // SourceManager id
     const ast::Program* program = nullptr; // null when the file has syntax errors
     std::unique_ptr<ast::Program> owned;   // the program of an imported file
     Globals globals;

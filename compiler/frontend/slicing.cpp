@@ -127,7 +127,8 @@ class SubscriptResolver {
 Operand BodyLowerer::lowerSubscript(const ast::Expr& expr, const ast::IndexExpr& index) {
     if (!index.base) return Operand::error();
     if (auto element = lowerArrayElement(expr, index)) return *element;
-    if (const auto* member = index.base->as<ast::MemberExpr>(); member && member->member == "shape") {
+    if (const auto* member = index.base->as<ast::MemberExpr>();
+        member && member->member == "shape") {
         auto dim = evaluator().evalInt(expr, &scope_);
         return dim ? Operand::numberOf(static_cast<double>(*dim), true) : Operand::error();
     }

@@ -40,14 +40,13 @@ std::optional<std::vector<Operand>> unpack(const Operand& value, size_t count, S
         return parts;
     }
     size_t given = value.kind == Operand::Kind::Tuple ? value.values.size() : 1;
-    reporter.error(loc, "cannot bind " + valueCount(given) + " to " + std::to_string(count) +
-                            " names");
+    reporter.error(loc,
+                   "cannot bind " + valueCount(given) + " to " + std::to_string(count) + " names");
     return std::vector<Operand>(count);
 }
 } // namespace
 
-const ast::Stmt* BodyLowerer::lowerBlock(const std::vector<ast::Stmt>& body,
-                                               bool allowReturn) {
+const ast::Stmt* BodyLowerer::lowerBlock(const std::vector<ast::Stmt>& body, bool allowReturn) {
     for (size_t i = 0; i < body.size(); ++i) {
         const ast::Stmt& stmt = body[i];
         const auto* ret = std::get_if<ast::ReturnStmt>(&stmt.node);
@@ -117,10 +116,9 @@ void BodyLowerer::assignTo(const ast::Binding& target, const Operand& value) {
     }
     if (isVar) {
         const Operand& current = binding->operand;
-        bool sameKind = current.kind == value.kind ||
-                        current.isError() || value.isError();
-        bool sameType = !current.isTensor() || !value.isTensor() ||
-                        current.value->type == value.value->type;
+        bool sameKind = current.kind == value.kind || current.isError() || value.isError();
+        bool sameType =
+            !current.isTensor() || !value.isTensor() || current.value->type == value.value->type;
         if (!sameKind || !sameType) {
             reporter().error(target.loc, "cannot assign " + describe(value) + " to var '" +
                                              target.name + "' of type " + describe(current));
@@ -142,7 +140,8 @@ void BodyLowerer::assignTo(const ast::Binding& target, const Operand& value) {
     binding->operand = Operand::error();
     if (value.isError() || binding->invalidType) return;
     if (!value.isTensor()) {
-        reporter().error(target.loc, "output '" + target.name + "' must be assigned a tensor, got " +
+        reporter().error(target.loc, "output '" + target.name +
+                                         "' must be assigned a tensor, got " +
                                          (value.isNumber() ? "a number" : "a tuple of values"));
         return;
     }

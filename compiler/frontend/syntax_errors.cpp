@@ -148,10 +148,9 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected,
     if (containsAll(remaining, {AneParser::CONST, AneParser::WEIGHT, AneParser::FN,
                                 AneParser::KERNEL, AneParser::FUSE})) {
         items.push_back("a declaration (const, weight, fn, kernel or fuse)");
-        eraseAll(remaining, {AneParser::CONST, AneParser::WEIGHT, AneParser::DYNAMIC,
-                             AneParser::FN, AneParser::KERNEL, AneParser::FUSE, AneParser::FOR,
-                             AneParser::ASSERT, AneParser::IMPORT, AneParser::SEMI,
-                             antlr4::Token::EOF});
+        eraseAll(remaining, {AneParser::CONST, AneParser::WEIGHT, AneParser::DYNAMIC, AneParser::FN,
+                             AneParser::KERNEL, AneParser::FUSE, AneParser::FOR, AneParser::ASSERT,
+                             AneParser::IMPORT, AneParser::SEMI, antlr4::Token::EOF});
     }
     if (containsAll(remaining, {AneParser::LET, AneParser::RETURN})) {
         items.push_back("a statement");
@@ -160,18 +159,18 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected,
     }
     if (containsAll(remaining, {AneParser::INT, AneParser::IDENT, AneParser::LPAREN})) {
         items.push_back("an expression");
-        eraseAll(remaining, {AneParser::MINUS, AneParser::LPAREN, AneParser::LBRACK, AneParser::INT,
-                             AneParser::FLOAT, AneParser::STRING, AneParser::KW_TRUE,
-                             AneParser::KW_FALSE, AneParser::DTYPE, AneParser::IDENT,
-                             AneParser::NOT});
+        eraseAll(remaining,
+                 {AneParser::MINUS, AneParser::LPAREN, AneParser::LBRACK, AneParser::INT,
+                  AneParser::FLOAT, AneParser::STRING, AneParser::KW_TRUE, AneParser::KW_FALSE,
+                  AneParser::DTYPE, AneParser::IDENT, AneParser::NOT});
     }
     // After a complete expression every operator could follow; naming them all hides the
     // tokens that actually end the construct (',' or ')').
     std::set<size_t> operators = {
-        AneParser::STAR,  AneParser::SLASH, AneParser::PERCENT, AneParser::AT,    AneParser::PLUS,
-        AneParser::MINUS, AneParser::LT,    AneParser::LE,      AneParser::GT,    AneParser::GE,
-        AneParser::EQ,    AneParser::NE,    AneParser::DOT,     AneParser::LBRACK,
-        AneParser::AND,   AneParser::OR};
+        AneParser::STAR, AneParser::SLASH,  AneParser::PERCENT, AneParser::AT,
+        AneParser::PLUS, AneParser::MINUS,  AneParser::LT,      AneParser::LE,
+        AneParser::GT,   AneParser::GE,     AneParser::EQ,      AneParser::NE,
+        AneParser::DOT,  AneParser::LBRACK, AneParser::AND,     AneParser::OR};
     bool hadOperator = false;
     for (size_t op : operators)
         hadOperator |= remaining.erase(op) > 0;

@@ -91,8 +91,9 @@ class WeightLoader {
     // A weight becomes a MILBlob, which has no bool type (the emitter would refuse it).
     bool storable(const ast::WeightDecl& decl, const ir::TensorType& type) {
         if (type.dtype != ir::DType::Bool) return true;
-        reporter_.error(decl.type.loc, "weight '" + name_ + "' cannot be bool: weight files have "
-                                       "no bool type; declare it fp16 and compare, e.g. '" +
+        reporter_.error(decl.type.loc, "weight '" + name_ +
+                                           "' cannot be bool: weight files have "
+                                           "no bool type; declare it fp16 and compare, e.g. '" +
                                            name_ + " > 0'");
         return false;
     }

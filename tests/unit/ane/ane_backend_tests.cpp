@@ -1,7 +1,7 @@
 // The ANE backend over the simulated device gives the reference backend's outputs bit for bit:
 // the surface plan keeps every binding rule, legalization avoids every rejected op.
-#include "unit/examples.hpp"
 #include "ane_test_support.hpp"
+#include "unit/examples.hpp"
 
 using namespace anec;
 using namespace anec::ane::test;
@@ -45,10 +45,10 @@ TEST_CASE("ane backend: every example, for every target, matches the reference b
     size_t kernels = 0;
     for (const anec::test::Example& example : anec::test::examples()) {
         for (AneTarget target : kAllTargets)
-            kernels += requireSameOutputs(compileFile(example.path, target, example.defines),
-                                          target,
-                                          example.file() + example.configText() + " --target " +
-                                              std::string(passes::aneTargetName(target)));
+            kernels +=
+                requireSameOutputs(compileFile(example.path, target, example.defines), target,
+                                   example.file() + example.configText() + " --target " +
+                                       std::string(passes::aneTargetName(target)));
     }
     CHECK(kernels >= 6 * 8);
 }

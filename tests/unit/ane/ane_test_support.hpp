@@ -10,12 +10,12 @@
 #include <sstream>
 #include <string>
 
-#include "unit/examples.hpp"
 #include "driver/compiler.hpp"
 #include "mil/emitter.hpp"
 #include "passes/ane_target.hpp"
 #include "runtime/ane/ane_backend.hpp"
 #include "runtime/ane/simulated_device.hpp"
+#include "unit/examples.hpp"
 #include "unit/passes/pass_test_support.hpp"
 
 namespace anec::ane::test {

@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
-#include "unit/examples.hpp"
 #include "unit/driver/test_support.hpp"
+#include "unit/examples.hpp"
 
 using namespace anec::test;
 namespace fs = std::filesystem;

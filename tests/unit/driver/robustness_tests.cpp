@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <random>
 
-#include "unit/examples.hpp"
 #include "driver/compiler.hpp"
 #include "unit/driver/test_support.hpp"
+#include "unit/examples.hpp"
 
 using namespace anec::test;
 namespace fs = std::filesystem;

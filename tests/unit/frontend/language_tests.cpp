@@ -114,7 +114,8 @@ kernel both(x: fp16[1, 4, 1, 2]) -> (y: fp16[1, 4, 1, 2]) {
 
 TEST_CASE("a kernel called from a kernel is inlined; its fp32 ports take fp16 values",
           "[language]") {
-    AneCompile c(R"(kernel inner(x: fp32[1, 4, 1, 2]) -> (a: fp32[1, 4, 1, 2], b: fp32[1, 4, 1, 2]) {
+    AneCompile c(
+        R"(kernel inner(x: fp32[1, 4, 1, 2]) -> (a: fp32[1, 4, 1, 2], b: fp32[1, 4, 1, 2]) {
     a = x * 2
     b = x + 1
 }
@@ -126,8 +127,8 @@ kernel outer(x: fp32[1, 4, 1, 2]) -> (y: fp32[1, 4, 1, 2]) {
     INFO(c.allDiagnostics());
     REQUIRE(c.module);
     // One entry cast, mul, add, sub, one exit cast: no casts between the two kernels' bodies.
-    CHECK(c.opKinds(1) == std::vector<std::string>{"cast", "const", "mul", "const", "add", "sub",
-                                                   "cast"});
+    CHECK(c.opKinds(1) ==
+          std::vector<std::string>{"cast", "const", "mul", "const", "add", "sub", "cast"});
 }
 
 TEST_CASE("functions return several values and have defaults", "[language]") {
@@ -225,9 +226,9 @@ TEST_CASE("asserts hold or fail at compile time, with the loop iteration", "[lan
                       "assert DIM % HEADS == 0, \"DIM must be a multiple of HEADS\"\n",
                       {"3:1: error: assertion failed: DIM must be a multiple of HEADS"});
     expectDiagnostics("assert 1 > 2\n", {"1:1: error: assertion failed"});
-    expectDiagnostics("for l in 0..4 {\n    assert l < 3 and not (l == 7)\n}\n",
-                      {"2:5: error: assertion failed",
-                       "1:5: note: in the iteration l = 3 of this loop"});
+    expectDiagnostics(
+        "for l in 0..4 {\n    assert l < 3 and not (l == 7)\n}\n",
+        {"2:5: error: assertion failed", "1:5: note: in the iteration l = 3 of this loop"});
     expectErrors("assert 3\n", {"1:8: error: expected a condition, such as 'DIM % HEADS == 0'"});
     expectErrors(kernelSource("fp16[1, 3, 1, 2]", "fp16[1, 3, 1, 2]",
                               "    assert x.shape[1] % 2 == 0, \"even channels\"\n    y = x"),
@@ -290,8 +291,8 @@ TEST_CASE("diag: arrays", "[language][diag]") {
 TEST_CASE("diag: kernel calls", "[language][diag]") {
     const std::string inner = "kernel inner(a: fp16[1, 4, 1, 2]) -> (b: fp16[1, 4, 1, 2]) {\n"
                               "    b = a * 2\n}\n";
-    expectDiagnostics(inner + kernelSource("fp16[1, 2, 1, 2]", "fp16[1, 4, 1, 2]",
-                                           "    y = inner(x)"),
+    expectDiagnostics(inner +
+                          kernelSource("fp16[1, 2, 1, 2]", "fp16[1, 4, 1, 2]", "    y = inner(x)"),
                       {"6:15: error: input 'a' of kernel 'inner' is declared fp16[1,4,1,2] but "
                        "got fp16[1,2,1,2]",
                        "6:9: note: in call to kernel 'inner' from kernel 'k'"});
@@ -343,15 +344,15 @@ kernel attn_fwd(x: fp16[4]) -> (y: fp16[4]) {
 }
 
 TEST_CASE("diag: did you mean", "[language][diag]") {
-    expectErrors(kernelSource("fp16[1, 4, 1, 2]", "fp16[1, 4, 1, 2]",
-                              "    y = rmsnorm(x, [1])"),
+    expectErrors(kernelSource("fp16[1, 4, 1, 2]", "fp16[1, 4, 1, 2]", "    y = rmsnorm(x, [1])"),
                  {"3:9: error: call to undeclared function 'rmsnorm'; did you mean 'rms_norm'?"});
     expectErrors(kernelSource("fp16[4]", "fp16[4]", "    let value = x\n    y = valeu"),
                  {"4:9: error: use of undeclared name 'valeu'; did you mean 'value'?"});
     expectErrors("const HIDDEN = 4\nkernel k(x: fp16[HIDEN]) -> (y: fp16[4]) {\n    y = x\n}\n",
                  {"2:18: error: use of undeclared name 'HIDEN'; did you mean 'HIDDEN'?"});
-    expectErrors(kernelSource("fp16[4]", "fp16[4]", "    y = x\n    let (a, b) = spilt(x, parts = 2)"),
-                 {"4:18: error: call to undeclared function 'spilt'; did you mean 'split'?"});
+    expectErrors(
+        kernelSource("fp16[4]", "fp16[4]", "    y = x\n    let (a, b) = spilt(x, parts = 2)"),
+        {"4:18: error: call to undeclared function 'spilt'; did you mean 'split'?"});
 }
 
 TEST_CASE("diag: an output with an invalid type reports nothing more", "[language][diag]") {

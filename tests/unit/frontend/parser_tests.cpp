@@ -119,7 +119,8 @@ std::string dump(const Expr& e) {
     if (auto* n = e.as<CallExpr>()) {
         std::string out = (n->module.empty() ? "" : n->module + ".") + n->callee;
         for (size_t i = 0; i < n->element.size(); ++i)
-            out += (i == 0 ? "[" : ", ") + dump(*n->element[i]) + (i + 1 == n->element.size() ? "]" : "");
+            out += (i == 0 ? "[" : ", ") + dump(*n->element[i]) +
+                   (i + 1 == n->element.size() ? "]" : "");
         out += "(";
         for (size_t i = 0; i < n->args.size(); ++i) {
             if (i > 0) out += ", ";
@@ -786,7 +787,8 @@ TEST_CASE("fuse declarations", "[parser][fuse]") {
     CHECK(abc.kernels[2].kernel.name == "c");
     CHECK(at(abc.loc) == "2:15");
     // A single kernel parses; sema reports it (fuse needs at least two kernels).
-    CHECK(std::get<FuseDecl>(parseOk("fuse up as one")->program->decls[0].node).kernels.size() == 1);
+    CHECK(std::get<FuseDecl>(parseOk("fuse up as one")->program->decls[0].node).kernels.size() ==
+          1);
 }
 
 TEST_CASE("diagnostic: malformed fuse declarations", "[parser][fuse]") {

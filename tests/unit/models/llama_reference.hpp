@@ -51,12 +51,11 @@ inline Weights storiesWeights(const Config& c) {
     w.output = matrix(2, c.vocab, c.dim, c.dim);
     for (int l = 0; l < c.layers; ++l) {
         uint64_t base = 100 + 10 * static_cast<uint64_t>(l);
-        w.layers.push_back({matrix(base, c.dim, c.dim, c.dim), matrix(base + 1, c.dim, c.dim, c.dim),
-                            matrix(base + 2, c.dim, c.dim, c.dim),
-                            matrix(base + 3, c.dim, c.dim, c.dim),
-                            matrix(base + 4, c.hidden, c.dim, c.dim),
-                            matrix(base + 5, c.dim, c.hidden, c.hidden),
-                            matrix(base + 6, c.hidden, c.dim, c.dim)});
+        w.layers.push_back(
+            {matrix(base, c.dim, c.dim, c.dim), matrix(base + 1, c.dim, c.dim, c.dim),
+             matrix(base + 2, c.dim, c.dim, c.dim), matrix(base + 3, c.dim, c.dim, c.dim),
+             matrix(base + 4, c.hidden, c.dim, c.dim), matrix(base + 5, c.dim, c.hidden, c.hidden),
+             matrix(base + 6, c.hidden, c.dim, c.dim)});
     }
     return w;
 }

@@ -40,8 +40,7 @@ anec::driver::CompileOptions configOptions(const llama::Config& c) {
 }
 
 // Compiles the example text, named as the example (its import resolves against examples/).
-std::shared_ptr<anec::ir::Module> compileStories(const std::string& text,
-                                                 const llama::Config& c) {
+std::shared_ptr<anec::ir::Module> compileStories(const std::string& text, const llama::Config& c) {
     auto compilation = std::make_shared<anec::driver::Compilation>(configOptions(c));
     compilation->loadSource((fs::path(ANEC_SOURCE_DIR) / "examples" / "stories110m.ane").string(),
                             text);
@@ -135,8 +134,8 @@ TEST_CASE("stories110m: the loss kernel is the float64 cross-entropy", "[models]
 TEST_CASE("stories110m: the per-layer programs chain to the forward program", "[models]") {
     auto module = compileStories(exampleText(), kConfig);
     std::vector<int> input = tokens(kConfig);
-    auto x = pt::runKernel(module, "embed", {{"tokens", intTensor({1, kConfig.seq}, input)}})
-                 .at("x");
+    auto x =
+        pt::runKernel(module, "embed", {{"tokens", intTensor({1, kConfig.seq}, input)}}).at("x");
     for (int l = 0; l < kConfig.layers; ++l)
         x = pt::runKernel(module, "layer_" + std::to_string(l), {{"x", x}}).at("y");
     auto chained = pt::runKernel(module, "head", {{"x", x}}).at("logits");

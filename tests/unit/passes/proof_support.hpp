@@ -40,11 +40,11 @@ inline std::vector<ProofSource> exampleSources() {
         const auto& file = example.path;
         std::ifstream in(file);
         std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-        ProofSource source{"examples/" + example.file() + example.configText(), file, {},
-                           example.defines};
+        ProofSource source{
+            "examples/" + example.file() + example.configText(), file, {}, example.defines};
         // An example with a test configuration is built at it; the others are shrunk here.
-        for (const auto& [name, value] : example.defines.empty() ? kSmallDefines
-                                                                 : decltype(kSmallDefines){}) {
+        for (const auto& [name, value] :
+             example.defines.empty() ? kSmallDefines : decltype(kSmallDefines){}) {
             size_t at = text.find("\nconst " + name + " = ");
             if (at == std::string::npos) continue;
             // Only smaller: a literal at most the override stays as written.

@@ -2,8 +2,8 @@
 // stays close to the Float64 one: the ops work together, not only one by one.
 #include <filesystem>
 
-#include "unit/examples.hpp"
 #include "op_test_harness.hpp"
+#include "unit/examples.hpp"
 
 using namespace anec;
 using namespace anec::test;
@@ -59,9 +59,9 @@ TEST_CASE("every example kernel runs, fp16-faithful close to float64", "[runtime
                     scale = std::max(scale, std::fabs(e[i]));
                     error = std::max(error, std::fabs(a[i] - e[i]));
                 }
-                INFO(example.file() << example.configText()
-                     << " kernel " << kernel->name << " output " << output.name << ": max |y| "
-                     << scale << ", fp16-faithful max error " << error);
+                INFO(example.file() << example.configText() << " kernel " << kernel->name
+                                    << " output " << output.name << ": max |y| " << scale
+                                    << ", fp16-faithful max error " << error);
                 // A chain of fp16 roundings (~2^-11 each) relative to the output's scale.
                 CHECK(nonFinite == 0);
                 CHECK(error <= 1e-2 * scale + 1e-4);
