@@ -111,29 +111,20 @@ class DeclarationCollector {
 
     void expandOne(const ast::Decl& decl, const LoopEnv& env) {
         if (const auto* w = decl.as<ast::WeightDecl>()) {
-            if (!module_.isMain) return;
-            if (w->element.empty())
-                return env.empty() ? record(globals_.weights, w->name, globals_.weightOrder)
-                                   : needsIndex(w->loc, "weight", w->name);
-            if (auto name =
-                    defineElement(ArrayEntry::Kind::Weight, w->name, w->element, w->loc, env))
-                addEntry(globals_.weights, *name, WeightEntry{w, env, *name, nullptr},
-                         globals_.weightOrder);
+            expandNamed(*w, env, ArrayEntry::Kind::Weight, globals_.weights, globals_.weightOrder,
+                        [&](const std::string& name) {
+                            return WeightEntry{w, env, name, nullptr};
+                        });
         } else if (const auto* k = decl.as<ast::KernelDecl>()) {
-            if (!module_.isMain) return;
-            if (k->element.empty())
-                return env.empty() ? record(globals_.kernels, k->name, globals_.kernelOrder)
-                                   : needsIndex(k->loc, "kernel", k->name);
-            if (auto name =
-                    defineElement(ArrayEntry::Kind::Kernel, k->name, k->element, k->loc, env))
-                addEntry(globals_.kernels, *name, KernelEntry{k, env, *name}, globals_.kernelOrder);
+            expandNamed(*k, env, ArrayEntry::Kind::Kernel, globals_.kernels, globals_.kernelOrder,
+                        [&](const std::string& name) {
+                            return KernelEntry{k, env, name};
+                        });
         } else if (const auto* u = decl.as<ast::FuseDecl>()) {
-            if (!module_.isMain) return;
-            if (u->element.empty())
-                return env.empty() ? record(globals_.fusions, u->name, globals_.fuseOrder)
-                                   : needsIndex(u->loc, "fused kernel", u->name);
-            if (auto name = defineElement(ArrayEntry::Kind::Fuse, u->name, u->element, u->loc, env))
-                addEntry(globals_.fusions, *name, FuseEntry{u, env, *name}, globals_.fuseOrder);
+            expandNamed(*u, env, ArrayEntry::Kind::Fuse, globals_.fusions, globals_.fuseOrder,
+                        [&](const std::string& name) {
+                            return FuseEntry{u, env, name};
+                        });
         } else if (const auto* r = decl.as<ast::ForDecl>()) {
             if (module_.isMain) expandLoop(*r, env);
         } else if (const auto* a = decl.as<ast::AssertDecl>()) {
@@ -161,6 +152,25 @@ class DeclarationCollector {
         }
     }
 
+    // A weight, kernel or fused kernel: a plain one (entered by collect()) has its order
+    // recorded; an element of an array gets its entry, made by `makeEntry(entryName)`.
+    template <typename Decl, typename Map, typename MakeEntry>
+    void expandNamed(const Decl& decl, const LoopEnv& env, ArrayEntry::Kind kind, Map& map,
+                     std::vector<std::string>& order, MakeEntry makeEntry) {
+        if (!module_.isMain) return;
+        if (decl.element.empty()) {
+            if (env.empty())
+                record(map, decl.name, order);
+            else
+                needsIndex(decl.loc, arrayKindName(kind), decl.name);
+            return;
+        }
+        if (auto name = defineElement(kind, decl.name, decl.element, decl.loc, env)) {
+            map[*name] = makeEntry(*name);
+            order.push_back(*name);
+        }
+    }
+
     void needsIndex(SourceLoc loc, const char* kind, const std::string& name) {
         reporter_.error(loc, std::string("a ") + kind +
                                  " declared in a 'for' needs an index, as in '" + name +
@@ -174,12 +184,6 @@ class DeclarationCollector {
             recorded_.insert(name);
             order.push_back(name);
         }
-    }
-
-    template <typename Map, typename Entry>
-    void addEntry(Map& map, const std::string& name, Entry entry, std::vector<std::string>& order) {
-        map[name] = std::move(entry);
-        order.push_back(name);
     }
 
     // Registers `name[index]` (an element of an array of `kind`), returning its entry name.

@@ -9,21 +9,21 @@
 
 namespace anec::test {
 
-class ScratchDir {
+class TempDir {
   public:
-    ScratchDir() {
+    TempDir() {
         static int counter = 0;
         path_ = std::filesystem::temp_directory_path() /
-                ("anec-scratch-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+                ("anec-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
         std::filesystem::remove_all(path_);
         std::filesystem::create_directories(path_);
     }
-    ~ScratchDir() {
+    ~TempDir() {
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 

@@ -8,8 +8,10 @@
 
 #include "sema_test_support.hpp"
 #include "support/npy.hpp"
+#include "unit/temp_dir.hpp"
 
 using anec::test::AneCompile;
+using anec::test::TempDir;
 using Errors = std::vector<std::string>;
 
 namespace {
@@ -32,14 +34,6 @@ const char* kKernelHead = "kernel k(x: fp16[4]) -> (y: fp16[4]) {\n";
 std::string kernel48(const std::string& body) {
     return "kernel k(x: fp16[4, 8]) -> (y: fp16[8]) {\n" + body + "\n}\n";
 }
-
-struct TempDir {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() / ("anec_diag_tests_" + std::to_string(::getpid()));
-    TempDir() { std::filesystem::create_directories(path); }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::string ane() const { return (path / "model.ane").string(); }
-};
 
 const char* kNpyKernel =
     "\nkernel k(x: fp16[1, 4, 1, 2]) -> (y: fp16[1, 8, 1, 2]) {\n    y = linear(x, W)\n}\n";
@@ -358,26 +352,27 @@ TEST_CASE("diag: weight too large to materialise", "[diag]") {
 TEST_CASE("diag: missing weight file", "[diag]") {
     TempDir dir;
     expectErrors("weight W: fp16[8, 4] = npy(\"missing.npy\")" + std::string(kNpyKernel),
-                 {"1:28: error: cannot open weight file 'missing.npy'"}, {}, dir.ane());
+                 {"1:28: error: cannot open weight file 'missing.npy'"}, {},
+                 (dir / "model.ane").string());
 }
 
 TEST_CASE("diag: weight file of the wrong shape", "[diag]") {
     TempDir dir;
     REQUIRE(anec::npy::write(
-        (dir.path / "w.npy").string(),
+        (dir.path() / "w.npy").string(),
         anec::npy::Array::fromDoubles(anec::npy::DType::Float32, {4, 8}, std::vector<double>(32))));
     expectErrors("weight W: fp16[8, 4] = npy(\"w.npy\")" + std::string(kNpyKernel),
                  {"1:28: error: weight 'W' is declared fp16[8,4] but w.npy holds float32[4,8]"}, {},
-                 dir.ane());
+                 (dir / "model.ane").string());
 }
 
 TEST_CASE("diag: malformed weight file", "[diag]") {
     TempDir dir;
-    std::ofstream((dir.path / "bad.npy").string()) << "PK\x03\x04 not numpy";
+    std::ofstream((dir.path() / "bad.npy").string()) << "PK\x03\x04 not numpy";
     expectErrors("weight W: fp16[8, 4] = npy(\"bad.npy\")" + std::string(kNpyKernel),
                  {"1:28: error: weight file 'bad.npy' is not a valid .npy file: not a .npy file "
                   "(bad magic)"},
-                 {}, dir.ane());
+                 {}, (dir / "model.ane").string());
 }
 
 TEST_CASE("diag: every error is reported and poisoned names do not cascade", "[diag]") {

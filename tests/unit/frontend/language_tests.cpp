@@ -195,7 +195,7 @@ TEST_CASE("fuse takes elements of kernel arrays, per layer, and keeps intermedia
 }
 
 TEST_CASE("npy paths use constants and loop variables", "[language]") {
-    anec::test::ScratchDir dir;
+    anec::test::TempDir dir;
     for (int l = 0; l < 2; ++l) {
         anec::npy::Array array;
         array.dtype = anec::npy::DType::Float32;

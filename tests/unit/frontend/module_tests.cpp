@@ -9,7 +9,7 @@
 #include "unit/temp_dir.hpp"
 
 using anec::test::AneCompile;
-using anec::test::ScratchDir;
+using anec::test::TempDir;
 using Lines = std::vector<std::string>;
 namespace fs = std::filesystem;
 
@@ -27,7 +27,7 @@ Lines diagnosticsOf(const AneCompile& c) {
 }
 
 // Compiles `main` as main.ane in `dir`.
-std::unique_ptr<AneCompile> compileIn(const ScratchDir& dir, const std::string& main,
+std::unique_ptr<AneCompile> compileIn(const TempDir& dir, const std::string& main,
                                       anec::frontend::Options options = {}) {
     return std::make_unique<AneCompile>(main, std::move(options), (dir / "main.ane").string());
 }
@@ -45,7 +45,7 @@ std::string kernelWith(const std::string& expr) {
 } // namespace
 
 TEST_CASE("imports: qualified, explicit and by file name", "[modules]") {
-    ScratchDir dir;
+    TempDir dir;
     dir.write("lib/layers.ane", kLayers);
     for (const std::string& source :
          {"import \"lib/layers.ane\" as nn" + kernelWith("nn.twice(x) * nn.HALF"),
@@ -60,7 +60,7 @@ TEST_CASE("imports: qualified, explicit and by file name", "[modules]") {
 
 TEST_CASE("imports: functions see their own file's names; a file imported twice is read once",
           "[modules]") {
-    ScratchDir dir;
+    TempDir dir;
     dir.write("a.ane", "import \"c.ane\" as c\nfn fa(x) { return c.fc(x) }\n");
     dir.write("b.ane", "import \"c.ane\" as c\nfn fb(x) { return c.fc(x) + 1 }\n");
     dir.write("c.ane", "const K = 3\nfn fc(x) { return x * K }\n");
@@ -92,7 +92,7 @@ kernel k(x: fp16[1, 8, 1, 4]) -> (y: fp16[1, 8, 1, 4]) {
 }
 
 TEST_CASE("diag: imports", "[modules][diag]") {
-    ScratchDir dir;
+    TempDir dir;
     dir.write("layers.ane", kLayers);
     dir.write("cycle_a.ane", "import \"cycle_b.ane\" as b\n");
     dir.write("cycle_b.ane", "import \"cycle_a.ane\" as a\n");

@@ -10,32 +10,15 @@
 #include "mil/output.hpp"
 #include "support/diagnostics.hpp"
 #include "unit/mil/mil_test_support.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace anec;
 using namespace anec::mil;
 using namespace anec::mil::test;
 namespace fs = std::filesystem;
+using anec::test::TempDir;
 
 namespace {
-class TempDir {
-  public:
-    TempDir() {
-        static int counter = 0;
-        path_ = fs::temp_directory_path() /
-                ("anec-mil-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
-
 std::string readFile(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream out;

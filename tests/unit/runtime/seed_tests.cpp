@@ -13,30 +13,14 @@
 #include "mil/blob.hpp"
 #include "runtime_test_support.hpp"
 #include "support/npy.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace anec;
 namespace fs = std::filesystem;
+using anec::test::TempDir;
 
 namespace {
 const fs::path kSeedDir = fs::path(ANEC_SHARED_DIR) / "seeds" / "ffn_w13_bwd";
-
-// A fresh directory, removed with everything in it at the end of the test.
-class TempDir {
-  public:
-    TempDir() {
-        auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-        path_ = fs::temp_directory_path() / ("anec-runtime-" + std::to_string(stamp));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
 
 // The seed blob (fp16 [768, 2048, 1, 1]) as an fp16 [768, 2048] .npy file.
 void blobToNpy(const fs::path& blob, const fs::path& npyPath) {
