@@ -230,14 +230,18 @@ ConstEvaluator::evalIndex(const std::vector<ast::ExprPtr>& index, const Scope* s
     std::vector<int64_t> values;
     bool ok = true;
     for (const ast::ExprPtr& part : index) {
-        auto value = part ? evalInt(*part, scope) : std::nullopt;
-        if (value && *value < 0) {
+        std::optional<int64_t> value = part ? evalInt(*part, scope) : std::nullopt;
+        if (!value) {
+            ok = false;
+            continue;
+        }
+        if (*value < 0) {
             reporter_.error(part->loc,
                             "an element index must not be negative, got " + std::to_string(*value));
-            value.reset();
+            ok = false;
+            continue;
         }
-        ok = ok && value.has_value();
-        values.push_back(value.value_or(0));
+        values.push_back(*value);
     }
     if (!ok) return std::nullopt;
     return values;

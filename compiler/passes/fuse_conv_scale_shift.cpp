@@ -62,7 +62,7 @@ Op* soleUser(Kernel& kernel, const Value* value) {
 }
 
 // The ops built here are valid by construction (same types as the ops they replace).
-constexpr const char* kPass = "fuse-conv-scale-shift";
+constexpr const char* kConvScaleShiftPass = "fuse-conv-scale-shift";
 
 // A match: conv [-> add(shift)] -> mul(scale) or real_div(scale).
 struct ScaleShift {
@@ -159,7 +159,7 @@ bool rewrite(Kernel& kernel, const ScaleShift& m) {
         fusion::createWeight(builder, *m.scaleOp, std::move(*scaled), weightName, conv.loc);
     Value* result = built(
         builder.createValue("conv", {conv.operands[0], newWeight}, conv.attrs, conv.loc, conv.name),
-        kPass);
+        kConvScaleShiftPass);
     result->name = conv.result()->name;
     if (bias) {
         const std::string biasName = bias->blobName;
@@ -168,7 +168,7 @@ bool rewrite(Kernel& kernel, const ScaleShift& m) {
                 ? builder.createConst(std::make_shared<ConstData>(std::move(*bias)), m.add->loc)
                 : fusion::createWeight(builder, *m.scaleOp, std::move(*bias), biasName, m.add->loc);
         result =
-            built(builder.createValue("add", {result, shift}, {}, m.add->loc, m.add->name), kPass);
+            built(builder.createValue("add", {result, shift}, {}, m.add->loc, m.add->name), kConvScaleShiftPass);
     }
     // The last op now computes what the scale op did, so it takes the scale op's names.
     if (!m.scaleOp->result()->name.empty()) result->name = m.scaleOp->result()->name;

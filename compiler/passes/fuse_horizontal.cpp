@@ -38,7 +38,7 @@ std::vector<std::vector<Op*>> stackableGroups(Kernel& kernel) {
 }
 
 // The ops built here are valid by construction (same types as the ops they replace).
-constexpr const char* kPass = "fuse-horizontal";
+constexpr const char* kHorizontalPass = "fuse-horizontal";
 
 void stack(Kernel& kernel, const std::vector<Op*>& convs) {
     const Op& first = *convs[0];
@@ -57,7 +57,7 @@ void stack(Kernel& kernel, const std::vector<Op*>& convs) {
     std::string fusedName = allNamed ? joinedNames : std::string();
     Value* fused = built(
         builder.createValue("conv", {first.operands[0], weight}, first.attrs, first.loc, fusedName),
-        kPass);
+        kHorizontalPass);
     int64_t offset = 0;
     for (Op* conv : convs) {
         const ir::Shape& shape = conv->result()->type.shape;
@@ -65,7 +65,7 @@ void stack(Kernel& kernel, const std::vector<Op*>& convs) {
             builder.createValue("slice_by_size", {fused},
                                 {{"begin", std::vector<int64_t>{0, offset, 0, 0}}, {"size", shape}},
                                 conv->loc, conv->name),
-            kPass);
+            kHorizontalPass);
         part->name = conv->result()->name;
         offset += shape[1];
         kernel.replaceAllUses(conv->result(), part);

@@ -30,7 +30,7 @@ namespace anec::passes {
 
 namespace {
 // The ops built here are valid by construction (same types as the ops they replace).
-constexpr const char* kPass = "fuse-slice-conv-add";
+constexpr const char* kSliceConvAddPass = "fuse-slice-conv-add";
 using ir::Kernel;
 using ir::Op;
 using ir::Value;
@@ -201,7 +201,7 @@ class SumFuser {
                           "slice_by_size", {source},
                           {{"begin", std::vector<int64_t>{0, lowest.begin, 0, 0}}, {"size", size}},
                           first.operands[0]->definingOp->loc),
-                      kPass);
+                      kSliceConvAddPass);
         }
         std::vector<const ir::ConstData*> weights;
         for (const ConvTerm& term : run)
@@ -210,7 +210,7 @@ class SumFuser {
                                              fusion::joinedBlobName(weights), first.loc);
         Value* fused =
             built(builder.createValue("conv", {input, weight}, first.attrs, first.loc, first.name),
-                  kPass);
+                  kSliceConvAddPass);
         fused->name = first.result()->name;
         return fused;
     }
@@ -239,7 +239,7 @@ class SumFuser {
             bool last = i + 1 == terms.size();
             sum = built(builder.createValue("add", {sum, terms[i]}, {}, root_.loc,
                                             last ? root_.name : std::string()),
-                        kPass);
+                        kSliceConvAddPass);
         }
         // The sum keeps the root's name (a let-bound or output name).
         if (!root_.result()->name.empty()) sum->name = root_.result()->name;
