@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <unordered_map>
 
 #include "ir/op_registry.hpp"
 
@@ -82,5 +83,30 @@ Kernel* Module::findKernel(const std::string& kernelName) const {
         if (kernel->name == kernelName) return kernel.get();
     return nullptr;
 }
+
+size_t removeDeadOps(Kernel& kernel) {
+    std::unordered_map<const Value*, size_t> uses;
+    for (const auto& op : kernel.ops)
+        for (const Value* operand : op->operands)
+            ++uses[operand];
+    for (const KernelOutput& output : kernel.outputs)
+        ++uses[output.value];
+
+    // Users come after their operands, so one backward sweep also removes chains of dead ops.
+    size_t removed = 0;
+    for (auto it = kernel.ops.end(); it != kernel.ops.begin();) {
+        --it;
+        bool used = false;
+        for (const auto& result : (*it)->results)
+            used = used || uses[result.get()] > 0;
+        if (used) continue;
+        for (const Value* operand : (*it)->operands)
+            --uses[operand];
+        it = kernel.ops.erase(it);
+        ++removed;
+    }
+    return removed;
+}
+
 
 } // namespace anec::ir

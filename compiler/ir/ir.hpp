@@ -104,6 +104,10 @@ class Kernel {
     const DynamicWeight* findDynamicWeight(const std::string& inputName) const;
 };
 
+// Removes, in one backward sweep, the ops none of whose results is used by another op or an
+// output (MIL ops have no side effects). Returns how many were removed.
+size_t removeDeadOps(Kernel& kernel);
+
 class Module {
   public:
     std::vector<std::unique_ptr<Kernel>> kernels;

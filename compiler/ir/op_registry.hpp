@@ -79,6 +79,12 @@ class InferContext {
 
 using InferFn = std::function<Expected<std::vector<TensorType>>(const InferContext&)>;
 
+class Value;
+class VjpContext; // ir/vjp.hpp
+// Reverse mode: the cotangents of the op's operands (one per operand; nullptr for zero or not
+// wanted) from those of its results, built as ops of the backward kernel (ir/vjp.hpp).
+using VjpFn = std::function<std::vector<Value*>(VjpContext&)>;
+
 struct OpDef {
     std::string name; // IR and MIL name (conv, slice_by_size, ...)
     std::vector<OperandSpec> operands;
@@ -90,6 +96,12 @@ struct OpDef {
     // The first iOS opset that has the op (16: every opset anec emits); the emitter refuses it
     // in older opsets.
     int sinceIos = 16;
+    // The gradient (compiler/autodiff). An op with a float result has a VJP, or is piecewise
+    // constant (floor, sign: zero gradient almost everywhere; nothing flows back through it), or
+    // says in `noGradient` why it has none; integer and bool results never carry a gradient.
+    VjpFn vjp;
+    bool zeroGradient = false;
+    std::string noGradient;
 
     const AttrSpec* findAttr(const std::string& attrName) const;
     const OperandSpec* findOperand(const std::string& operandName) const;
@@ -118,7 +130,6 @@ Expected<std::vector<TensorType>> inferOp(const OpDef& def,
                                           AttrMap& attrs, const ConstData* constData,
                                           const std::vector<const ConstData*>& operandValues = {});
 
-class Value;
 // inferOp for an op on IR values: their types, and the values of those defined by `const` ops.
 Expected<std::vector<TensorType>> inferOp(const OpDef& def, const std::vector<Value*>& operands,
                                           AttrMap& attrs);

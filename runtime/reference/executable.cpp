@@ -126,19 +126,31 @@ template <typename T>
 std::map<std::string, Tensor>
 ReferenceExecutable<T>::run(const std::map<std::string, TensorView>& inputs) {
     checkInputs(kernelName_, inputs_, inputs);
-    std::vector<Buffer> slots(slots_.size());
-    for (size_t i = 0; i < inputs_.size(); ++i) {
-        const TensorView& view = inputs.at(inputs_[i].name);
-        slots[static_cast<size_t>(inputSlots_[i])] = importBytes<T>(view.type, view.bytes);
+    std::vector<Buffer> values;
+    for (const IoInfo& input : inputs_) {
+        const TensorView& view = inputs.at(input.name);
+        values.push_back(importBytes<T>(view.type, view.bytes));
     }
+    std::vector<Buffer> results = runBuffers(std::move(values));
+    std::map<std::string, Tensor> outputs;
+    for (size_t i = 0; i < outputs_.size(); ++i)
+        outputs[outputs_[i].name] = exportBuffer<T>(results[i]);
+    return outputs;
+}
+
+template <typename T>
+std::vector<Buffer> ReferenceExecutable<T>::runBuffers(std::vector<Buffer> inputs) const {
+    std::vector<Buffer> slots(slots_.size());
+    for (size_t i = 0; i < inputs_.size(); ++i)
+        slots[static_cast<size_t>(inputSlots_[i])] = std::move(inputs.at(i));
     for (const Step& step : steps_) {
         runStep(step, slots);
         for (int slot : step.releasedSlots)
             slots[static_cast<size_t>(slot)] = Buffer{};
     }
-    std::map<std::string, Tensor> outputs;
+    std::vector<Buffer> outputs;
     for (size_t i = 0; i < outputs_.size(); ++i)
-        outputs[outputs_[i].name] = exportBuffer<T>(slots[static_cast<size_t>(outputSlots_[i])]);
+        outputs.push_back(slots[static_cast<size_t>(outputSlots_[i])]);
     return outputs;
 }
 

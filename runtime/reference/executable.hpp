@@ -17,6 +17,10 @@ template <typename T> class ReferenceExecutable : public Executable {
     const std::vector<IoInfo>& inputs() const override { return inputs_; }
     const std::vector<IoInfo>& outputs() const override { return outputs_; }
     std::map<std::string, Tensor> run(const std::map<std::string, TensorView>& inputs) override;
+    // run() on buffers in the compute type, inputs and outputs in declaration order, nothing
+    // rounded on the way out: with T = double, a whole kernel in float64 (gradient checks).
+    // The inputs' types are not checked; callers give the declared ones.
+    std::vector<Buffer> runBuffers(std::vector<Buffer> inputs) const;
 
   private:
     struct Step {

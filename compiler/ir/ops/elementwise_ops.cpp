@@ -1,5 +1,6 @@
 // Elementwise ops: numpy-broadcasting binary ops, comparisons, logical ops, select and unary math.
 #include "ir/ops/op_helpers.hpp"
+#include "ir/vjp.hpp"
 
 namespace anec::ir {
 
@@ -15,7 +16,7 @@ Expected<std::vector<TensorType>> inferBroadcast(const std::string& opName, cons
 }
 
 void addBinary(OpRegistry& registry, const std::string& name, const std::string& verb,
-               bool boolResult, const std::string& summary) {
+               bool boolResult, const std::string& summary, VjpFn vjp = {}) {
     registry.add({
         .name = name,
         .operands = {{"x"}, {"y"}},
@@ -25,6 +26,7 @@ void addBinary(OpRegistry& registry, const std::string& name, const std::string&
                 return inferBroadcast(verb, *ctx.operand(0), *ctx.operand(1), boolResult);
             },
         .summary = summary,
+        .vjp = std::move(vjp),
     });
 }
 
@@ -48,10 +50,17 @@ void addTypedBinary(OpRegistry& registry, const std::string& name, bool logical,
         .summary = summary,
     });
 }
+
+// d(x + y): the cotangent, summed back to each operand's shape.
+std::vector<Value*> addVjp(VjpContext& c) {
+    Value* g = c.cotangent();
+    return {c.wants(0) ? c.sumToShape(g, c.operand(0)->type.shape) : nullptr,
+            c.wants(1) ? c.sumToShape(g, c.operand(1)->type.shape) : nullptr};
+}
 } // namespace
 
 void registerElementwiseOps(OpRegistry& registry) {
-    addBinary(registry, "add", "add", false, "x + y with broadcasting");
+    addBinary(registry, "add", "add", false, "x + y with broadcasting", addVjp);
     addBinary(registry, "sub", "subtract", false, "x - y with broadcasting");
     addBinary(registry, "mul", "multiply", false, "x * y with broadcasting");
     addBinary(registry, "real_div", "divide", false, "x / y with broadcasting");

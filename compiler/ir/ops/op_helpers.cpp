@@ -67,7 +67,7 @@ Expected<bool> checkScalar(const std::string& what, const TensorType& x) {
 }
 
 void addFloatUnary(OpRegistry& registry, const std::string& name, std::vector<AttrSpec> attrs,
-                   const std::string& summary) {
+                   const std::string& summary, VjpFn vjp, bool zeroGradient) {
     registry.add({
         .name = name,
         .operands = {{"x"}},
@@ -77,6 +77,8 @@ void addFloatUnary(OpRegistry& registry, const std::string& name, std::vector<At
             return single(*ctx.operand(0));
         },
         .summary = summary,
+        .vjp = std::move(vjp),
+        .zeroGradient = zeroGradient,
     });
 }
 

@@ -51,8 +51,9 @@ Expected<bool> checkFloatOrInt32(const std::string& what, const TensorType& x);
 // A rank-0 tensor.
 Expected<bool> checkScalar(const std::string& what, const TensorType& x);
 
-// A unary op on fp16/fp32 tensors whose result has x's type.
+// A unary op on fp16/fp32 tensors whose result has x's type; its VJP, or zeroGradient for a
+// piecewise constant op (floor).
 void addFloatUnary(OpRegistry& registry, const std::string& name, std::vector<AttrSpec> attrs,
-                   const std::string& summary);
+                   const std::string& summary, VjpFn vjp = {}, bool zeroGradient = false);
 
 } // namespace anec::ir::ops

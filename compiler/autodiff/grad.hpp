@@ -1,0 +1,45 @@
+#pragma once
+// Reverse-mode automatic differentiation over the SSA IR: from a kernel, the kernel computing
+// the gradients of its outputs' cotangents with respect to chosen inputs and weights. Each op's
+// vector-Jacobian product is declared with the op in the registry (OpDef::vjp, ir/vjp.hpp).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/ir.hpp"
+
+namespace anec::autodiff {
+
+struct GradSpec {
+    // The backward kernel's name.
+    std::string name;
+    // What to differentiate with respect to: inputs of the kernel or weights it uses (const ops
+    // named after the weight), in the order of the backward kernel's outputs.
+    std::vector<std::string> wrt;
+    // The backward kernel's output for each wrt entry ("d_x").
+    std::vector<std::string> outputNames;
+    // Forward taps: values of the kernel (named like their let-bindings) that a forward kernel
+    // `<name>_fwd` also outputs and the backward kernel takes as inputs instead of recomputing.
+    std::vector<std::string> saving;
+    // The backward kernel multiplies the outputs' cotangents by this (static loss scaling).
+    double lossScale = 1;
+    SourceLoc loc;
+};
+
+struct GradResult {
+    // The backward kernel: the forward kernel's inputs, `d_<output>` per output, then the taps;
+    // outputs spec.outputNames. Null when the gradient cannot be built (see error).
+    std::unique_ptr<ir::Kernel> backward;
+    // With taps: the forward kernel plus an output per tap. Null without.
+    std::unique_ptr<ir::Kernel> forward;
+    std::string error;
+    // Where the error is (an op that has no gradient, ...); unset for errors of the spec itself.
+    SourceLoc errorLoc;
+};
+
+GradResult gradKernel(const ir::Kernel& forward, const GradSpec& spec);
+
+// The name of the backward kernel's input carrying the cotangent of `output`.
+std::string cotangentInputName(const std::string& output);
+
+} // namespace anec::autodiff

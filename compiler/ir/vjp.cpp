@@ -1,0 +1,92 @@
+#include "ir/vjp.hpp"
+
+#include "ir/op_registry.hpp"
+
+namespace anec::ir {
+
+namespace {
+// The op's attributes as shape inference sees them: with the registry's defaults.
+AttrMap attrsWithDefaults(const Op& op) {
+    AttrMap attrs = op.attrs;
+    for (const AttrSpec& spec : op.def().attrs)
+        if (!attrs.count(spec.name) && spec.defaultValue) attrs.emplace(spec.name, *spec.defaultValue);
+    return attrs;
+}
+} // namespace
+
+VjpContext::VjpContext(Builder& builder, const Op& op, std::vector<Value*> operands,
+                       std::vector<Value*> results, std::vector<Value*> cotangents,
+                       std::vector<bool> wanted)
+    : builder_(builder), op_(op), operands_(std::move(operands)), results_(std::move(results)),
+      cotangents_(std::move(cotangents)), wanted_(std::move(wanted)),
+      attrs_(attrsWithDefaults(op)) {}
+
+Value* VjpContext::cotangentOrZero(size_t i) {
+    if (Value* c = cotangent(i)) return c;
+    return zerosLike(result(i));
+}
+
+Value* VjpContext::create(const std::string& kind, std::vector<Value*> operands, AttrMap attrs) {
+    auto value = builder_.createValue(kind, std::move(operands), std::move(attrs), op_.loc);
+    if (!value) throw VjpError("cannot build " + kind + " in the gradient of " + op_.kind() + ": " +
+                               value.error());
+    return *value;
+}
+
+std::vector<Value*> VjpContext::createMulti(const std::string& kind, std::vector<Value*> operands,
+                                            AttrMap attrs) {
+    auto op = builder_.create(kind, std::move(operands), std::move(attrs), op_.loc);
+    if (!op) throw VjpError("cannot build " + kind + " in the gradient of " + op_.kind() + ": " +
+                            op.error());
+    std::vector<Value*> values;
+    for (const auto& result : (*op)->results)
+        values.push_back(result.get());
+    return values;
+}
+
+Value* VjpContext::scalar(double value, DType dtype) {
+    return splat(TensorType{dtype, {}}, value);
+}
+
+Value* VjpContext::splat(const TensorType& type, double value) {
+    return builder_.createConst(std::make_shared<ConstData>(ConstData::splat(type, value)), op_.loc);
+}
+
+Value* VjpContext::cast(Value* a, DType dtype) {
+    if (a->type.dtype == dtype) return a;
+    return create("cast", {a}, {{"dtype", std::string(dtypeName(dtype))}});
+}
+
+Value* VjpContext::reshape(Value* a, const Shape& shape) {
+    if (a->type.shape == shape) return a;
+    return create("reshape", {a}, {{"shape", std::vector<int64_t>(shape)}});
+}
+
+Value* VjpContext::transpose(Value* a, const std::vector<int64_t>& perm) {
+    return create("transpose", {a}, {{"perm", perm}});
+}
+
+Value* VjpContext::sumKeep(Value* a, const std::vector<int64_t>& axes) {
+    if (axes.empty()) return a;
+    return create("reduce_sum", {a}, {{"axes", axes}, {"keep_dims", true}});
+}
+
+Value* VjpContext::sumToShape(Value* gradient, const Shape& shape) {
+    const Shape& from = gradient->type.shape;
+    if (from == shape) return gradient;
+    size_t lead = from.size() - shape.size();
+    std::vector<int64_t> axes;
+    for (size_t d = 0; d < from.size(); ++d)
+        if (d < lead || (shape[d - lead] == 1 && from[d] != 1)) axes.push_back(static_cast<int64_t>(d));
+    return reshape(sumKeep(gradient, axes), shape);
+}
+
+Value* VjpContext::where(Value* mask, Value* a) {
+    return create("select", {mask, a, scalar(0, a->type.dtype)});
+}
+
+void VjpContext::unsupported(const std::string& message) const {
+    throw VjpError("the gradient of " + op_.kind() + " " + message);
+}
+
+} // namespace anec::ir
