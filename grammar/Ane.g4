@@ -11,8 +11,8 @@ program : decl* EOF ;
 // `dynamic` only makes sense on a weight; the AST builder reports it anywhere else (and where a
 // declaration may stand: imports only at the top, consts and functions not inside a `for`).
 decl
-    : dynamic=DYNAMIC? (constDecl | weightDecl | fnDecl | kernelDecl | fuseDecl | forDecl
-                        | assertDecl | importDecl)
+    : dynamic=DYNAMIC? (constDecl | weightDecl | fnDecl | kernelDecl | fuseDecl | gradDecl
+                        | forDecl | assertDecl | importDecl)
     | ';'
     ;
 
@@ -29,6 +29,11 @@ kernelDecl : KERNEL name=IDENT elementIndex? '(' inputs=paramList? ')'
 fuseDecl   : FUSE fuseItem (',' fuseItem)* AS name=IDENT elementIndex?
              (KEEP '(' kept+=IDENT (',' kept+=IDENT)* ')')? ';'? ;
 fuseItem   : name=IDENT elementIndex? ;
+// `grad ffn wrt x, W as ffn_bwd`: the backward kernel of `ffn` (docs/autodiff.md). `wrt`,
+// `saving` and `scale` are words only here (the AST builder checks them), not keywords.
+gradDecl   : GRAD target=fuseItem wrtWord=IDENT wrt+=fuseItem (',' wrt+=fuseItem)* gradOption*
+             AS name=IDENT elementIndex? ';'? ;
+gradOption : key=IDENT values+=expr (',' values+=expr)* ;
 // `for l in 0..LAYERS { ... }`: the declarations inside, once per value (compile time).
 forDecl    : FOR var=IDENT IN range '{' decl* '}' ;
 range      : start=expr '..' stop=expr ;
@@ -108,6 +113,7 @@ DYNAMIC : 'dynamic' ;
 FN     : 'fn' ;
 KERNEL : 'kernel' ;
 FUSE   : 'fuse' ;
+GRAD   : 'grad' ;
 AS     : 'as' ;
 LET    : 'let' ;
 RETURN : 'return' ;

@@ -77,8 +77,8 @@ class Differentiator {
         for (const auto& input : forward_.inputs)
             names.insert(input->name);
         for (const ir::KernelOutput& output : forward_.outputs)
-            claim(names, cotangentInputName(output.name), "the cotangent input of output '" +
-                                                              output.name + "'");
+            claim(names, cotangentInputName(output.name),
+                  "the cotangent input of output '" + output.name + "'");
         for (size_t i = 0; i < spec_.wrt.size(); ++i) {
             const std::string& name = spec_.wrt[i];
             std::vector<ir::Value*> values = wrtValues(forward_, name);
@@ -118,8 +118,7 @@ class Differentiator {
             mapping[input.get()] = kernel->addInput(input->name, input->type);
         std::vector<ir::Value*> seeds;
         for (const ir::KernelOutput& output : forward_.outputs)
-            seeds.push_back(
-                kernel->addInput(cotangentInputName(output.name), output.value->type));
+            seeds.push_back(kernel->addInput(cotangentInputName(output.name), output.value->type));
         auto copied = ir::cloneOpsInto(forward_, *kernel, mapping);
         if (!copied) error("cannot copy kernel '" + forward_.name + "': " + copied.error());
         backward_ = kernel.get();
@@ -152,9 +151,9 @@ class Differentiator {
             }
             if (!total) {
                 ir::Builder builder(*kernel);
-                total = builder.createConst(std::make_shared<ir::ConstData>(
-                                                ir::ConstData::splat(values[0]->type, 0)),
-                                            spec_.loc);
+                total = builder.createConst(
+                    std::make_shared<ir::ConstData>(ir::ConstData::splat(values[0]->type, 0)),
+                    spec_.loc);
             }
             kernel->outputs.push_back({spec_.outputNames[i], total, spec_.loc});
         }
@@ -166,10 +165,10 @@ class Differentiator {
     ir::Value* scaled(ir::Kernel& kernel, ir::Value* seed) {
         if (spec_.lossScale == 1) return seed;
         ir::Builder builder(kernel);
-        ir::Value* factor = builder.createConst(
-            std::make_shared<ir::ConstData>(
-                ir::ConstData::splat({seed->type.dtype, {}}, spec_.lossScale)),
-            spec_.loc);
+        ir::Value* factor =
+            builder.createConst(std::make_shared<ir::ConstData>(
+                                    ir::ConstData::splat({seed->type.dtype, {}}, spec_.lossScale)),
+                                spec_.loc);
         auto product = builder.createValue("mul", {seed, factor}, {}, spec_.loc);
         if (!product) error("cannot scale the cotangents: " + product.error(), spec_.loc);
         return *product;
@@ -234,8 +233,8 @@ class Differentiator {
         if (!any || !wantsAny || op.def().zeroGradient) return;
         currentLoc_ = op.loc;
         if (!op.def().vjp) {
-            std::string why = op.def().noGradient.empty() ? "no gradient is defined for it"
-                                                          : op.def().noGradient;
+            std::string why =
+                op.def().noGradient.empty() ? "no gradient is defined for it" : op.def().noGradient;
             error("op '" + op.kind() + "' has no gradient: " + why, op.loc);
         }
         std::vector<ir::Value*> results;

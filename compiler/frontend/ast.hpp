@@ -205,6 +205,17 @@ struct FuseDecl {
     std::vector<Binding> kept;     // `keep (h)`: consumed outputs that stay outputs
 };
 
+// grad KERNEL wrt a, W[l] [saving t1, t2] [scale S] as NAME   (the backward kernel of KERNEL)
+struct GradDecl {
+    std::string name;
+    SourceLoc loc;                // the backward kernel's name
+    std::vector<ExprPtr> element; // `bwd[l]`
+    FuseItem target;              // the kernel differentiated
+    std::vector<FuseItem> wrt;    // kernel inputs (no index) or weights (maybe an element)
+    std::vector<Binding> saving;  // forward taps
+    ExprPtr scale;                // the static loss scale; null for none
+};
+
 struct Decl;
 // for l in start..stop { decls }    (weights, kernels, fuses, asserts and nested fors)
 struct ForDecl {
@@ -225,7 +236,7 @@ struct ImportDecl {
 };
 
 struct Decl {
-    std::variant<ConstDecl, WeightDecl, FnDecl, KernelDecl, FuseDecl, ForDecl, AssertDecl,
+    std::variant<ConstDecl, WeightDecl, FnDecl, KernelDecl, FuseDecl, GradDecl, ForDecl, AssertDecl,
                  ImportDecl>
         node;
     template <typename T> const T* as() const { return std::get_if<T>(&node); }

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "fmt/format.h"
+#include "support/suggest.hpp"
 
 namespace anec::frontend {
 
@@ -46,6 +47,9 @@ class AstBuilder {
     ast::FnDecl fnDecl(AneParser::FnDeclContext& ctx);
     ast::KernelDecl kernelDecl(AneParser::KernelDeclContext& ctx);
     ast::FuseDecl fuseDecl(AneParser::FuseDeclContext& ctx);
+    ast::FuseItem fuseItem(AneParser::FuseItemContext& ctx);
+    ast::GradDecl gradDecl(AneParser::GradDeclContext& ctx);
+    void gradOption(AneParser::GradOptionContext& ctx, ast::GradDecl& decl);
     ast::ForDecl forDecl(AneParser::ForDeclContext& ctx);
     ast::ImportDecl importDecl(AneParser::ImportDeclContext& ctx);
     ast::Range range(AneParser::RangeContext& ctx);
@@ -124,6 +128,8 @@ std::optional<ast::Decl> AstBuilder::decl(AneParser::DeclContext& ctx, Nesting n
         return ast::Decl{kernelDecl(*k)};
     } else if (auto* u = ctx.fuseDecl()) {
         return ast::Decl{fuseDecl(*u)};
+    } else if (auto* g = ctx.gradDecl()) {
+        return ast::Decl{gradDecl(*g)};
     } else if (auto* r = ctx.forDecl()) {
         return ast::Decl{forDecl(*r)};
     } else if (auto* a = ctx.assertDecl()) {
@@ -190,13 +196,59 @@ ast::FuseDecl AstBuilder::fuseDecl(AneParser::FuseDeclContext& ctx) {
     decl.name = text(ctx.name);
     decl.loc = loc(ctx.name);
     decl.element = elementIndex(ctx.elementIndex());
-    for (AneParser::FuseItemContext* item : ctx.fuseItem()) {
-        decl.kernels.push_back(
-            {{text(item->name), loc(item->name)}, elementIndex(item->elementIndex())});
-    }
+    for (AneParser::FuseItemContext* item : ctx.fuseItem())
+        decl.kernels.push_back(fuseItem(*item));
     for (antlr4::Token* kept : ctx.kept)
         decl.kept.push_back({text(kept), loc(kept)});
     return decl;
+}
+
+ast::FuseItem AstBuilder::fuseItem(AneParser::FuseItemContext& ctx) {
+    return {{text(ctx.name), loc(ctx.name)}, elementIndex(ctx.elementIndex())};
+}
+
+ast::GradDecl AstBuilder::gradDecl(AneParser::GradDeclContext& ctx) {
+    ast::GradDecl decl;
+    decl.name = text(ctx.name);
+    decl.loc = loc(ctx.name);
+    decl.element = elementIndex(ctx.elementIndex());
+    decl.target = fuseItem(*ctx.target);
+    if (text(ctx.wrtWord) != "wrt")
+        diagnostics_.error(loc(ctx.wrtWord),
+                           fmt::format("expected 'wrt' after the kernel, as in 'grad {} wrt x as "
+                                       "{}', but found '{}'",
+                                       decl.target.kernel.name, decl.name, text(ctx.wrtWord)));
+    for (AneParser::FuseItemContext* item : ctx.wrt)
+        decl.wrt.push_back(fuseItem(*item));
+    for (AneParser::GradOptionContext* option : ctx.gradOption())
+        gradOption(*option, decl);
+    return decl;
+}
+
+// `saving t1, t2` (names of values in the kernel) or `scale S` (a constant expression).
+void AstBuilder::gradOption(AneParser::GradOptionContext& ctx, ast::GradDecl& decl) {
+    std::string key = text(ctx.key);
+    if (key == "saving") {
+        for (AneParser::ExprContext* value : ctx.values) {
+            ast::ExprPtr name = expr(value);
+            const auto* ref = name ? name->as<ast::NameRef>() : nullptr;
+            if (ref)
+                decl.saving.push_back({ref->name, name->loc});
+            else
+                diagnostics_.error(loc(value->start), "'saving' takes names of values computed "
+                                                      "in the kernel, as in 'saving h, attn'");
+        }
+    } else if (key == "scale") {
+        if (decl.scale) diagnostics_.error(loc(ctx.key), "'scale' is given twice");
+        if (ctx.values.size() != 1)
+            diagnostics_.error(loc(ctx.values[1]->start),
+                               "'scale' takes one constant, as in 'scale 1024'");
+        decl.scale = expr(ctx.values[0]);
+    } else {
+        diagnostics_.error(loc(ctx.key), "unknown option '" + key + "' of 'grad'" +
+                                             didYouMean(key, {"saving", "scale"}) +
+                                             " (expected 'saving NAMES' or 'scale S' before 'as')");
+    }
 }
 
 ast::ForDecl AstBuilder::forDecl(AneParser::ForDeclContext& ctx) {

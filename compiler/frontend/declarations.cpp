@@ -54,6 +54,8 @@ const char* arrayKindName(ArrayEntry::Kind kind) {
         return "kernel";
     case ArrayEntry::Kind::Fuse:
         return "fused kernel";
+    case ArrayEntry::Kind::Grad:
+        return "gradient kernel";
     }
     return "?";
 }
@@ -104,6 +106,10 @@ class DeclarationCollector {
             if (allowedHere(u->loc, "fused kernels") && u->element.empty() &&
                 defineGlobal(globals_, reporter_, u->name, u->loc))
                 globals_.fusions[u->name] = FuseEntry{u, {}, u->name};
+        } else if (const auto* g = decl.as<ast::GradDecl>()) {
+            if (allowedHere(g->loc, "gradient kernels") && g->element.empty() &&
+                defineGlobal(globals_, reporter_, g->name, g->loc))
+                globals_.grads[g->name] = GradEntry{g, {}, g->name};
         } else if (const auto* r = decl.as<ast::ForDecl>()) {
             allowedHere(r->var.loc, "loops ('for' generates weights and kernels)");
         }
@@ -124,6 +130,11 @@ class DeclarationCollector {
             expandNamed(*u, env, ArrayEntry::Kind::Fuse, globals_.fusions, globals_.fuseOrder,
                         [&](const std::string& name) {
                             return FuseEntry{u, env, name};
+                        });
+        } else if (const auto* g = decl.as<ast::GradDecl>()) {
+            expandNamed(*g, env, ArrayEntry::Kind::Grad, globals_.grads, globals_.gradOrder,
+                        [&](const std::string& name) {
+                            return GradEntry{g, env, name};
                         });
         } else if (const auto* r = decl.as<ast::ForDecl>()) {
             if (module_.isMain) expandLoop(*r, env);

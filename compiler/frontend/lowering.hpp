@@ -125,6 +125,10 @@ std::optional<ir::TensorType> portType(const ast::Param& param, ConstEvaluator& 
 // kernels, in source order). With !kernelsValid only the checks run.
 void lowerFusions(Module& main, Reporter& reporter, ir::Module& module, bool kernelsValid);
 
+// Checks every `grad` declaration and appends its kernels (after the fused kernels, in source
+// order): the backward kernel and, with `saving`, the forward kernel with taps before it.
+void lowerGradients(Module& main, Reporter& reporter, ir::Module& module, bool kernelsValid);
+
 // Reports undeclared names in a function that no kernel calls (its body is otherwise unchecked).
 void checkUnusedFunction(const ast::FnDecl& fn, const Module& module, Reporter& reporter);
 

@@ -114,9 +114,15 @@ struct FuseEntry {
     std::string name;
 };
 
+struct GradEntry {
+    const ast::GradDecl* decl = nullptr;
+    LoopEnv env;
+    std::string name;
+};
+
 // A name declared with an index inside a `for`: `weight Wq[l]`, `kernel attn[l]`.
 struct ArrayEntry {
-    enum class Kind { Weight, Kernel, Fuse };
+    enum class Kind { Weight, Kernel, Fuse, Grad };
     Kind kind = Kind::Weight;
     SourceLoc loc;                                        // the first element's declaration
     size_t rank = 0;                                      // indices per element
@@ -137,13 +143,14 @@ struct Globals {
     std::map<std::string, FnEntry> fns;
     std::map<std::string, KernelEntry> kernels;   // by entry name
     std::map<std::string, FuseEntry> fusions;     // by entry name
+    std::map<std::string, GradEntry> grads;       // by entry name
     std::map<std::string, ArrayEntry> arrays;     // by declared name
     std::map<std::string, const Module*> modules; // `import "f.ane" as alias`
     std::map<std::string, SourceLoc> definitions; // every name above, for redefinition checks
     // Names whose declaration failed (an import from a file with errors): uses stay silent.
     std::set<std::string> poisoned;
     // Entry names in source order, loops expanded.
-    std::vector<std::string> weightOrder, kernelOrder, fuseOrder;
+    std::vector<std::string> weightOrder, kernelOrder, fuseOrder, gradOrder;
 
     bool defines(const std::string& name) const { return definitions.count(name) != 0; }
     // Every name defined here, for "did you mean" suggestions.

@@ -9,7 +9,8 @@ namespace {
 AttrMap attrsWithDefaults(const Op& op) {
     AttrMap attrs = op.attrs;
     for (const AttrSpec& spec : op.def().attrs)
-        if (!attrs.count(spec.name) && spec.defaultValue) attrs.emplace(spec.name, *spec.defaultValue);
+        if (!attrs.count(spec.name) && spec.defaultValue)
+            attrs.emplace(spec.name, *spec.defaultValue);
     return attrs;
 }
 } // namespace
@@ -28,16 +29,18 @@ Value* VjpContext::cotangentOrZero(size_t i) {
 
 Value* VjpContext::create(const std::string& kind, std::vector<Value*> operands, AttrMap attrs) {
     auto value = builder_.createValue(kind, std::move(operands), std::move(attrs), op_.loc);
-    if (!value) throw VjpError("cannot build " + kind + " in the gradient of " + op_.kind() + ": " +
-                               value.error());
+    if (!value)
+        throw VjpError("cannot build " + kind + " in the gradient of " + op_.kind() + ": " +
+                       value.error());
     return *value;
 }
 
 std::vector<Value*> VjpContext::createMulti(const std::string& kind, std::vector<Value*> operands,
                                             AttrMap attrs) {
     auto op = builder_.create(kind, std::move(operands), std::move(attrs), op_.loc);
-    if (!op) throw VjpError("cannot build " + kind + " in the gradient of " + op_.kind() + ": " +
-                            op.error());
+    if (!op)
+        throw VjpError("cannot build " + kind + " in the gradient of " + op_.kind() + ": " +
+                       op.error());
     std::vector<Value*> values;
     for (const auto& result : (*op)->results)
         values.push_back(result.get());
@@ -49,7 +52,8 @@ Value* VjpContext::scalar(double value, DType dtype) {
 }
 
 Value* VjpContext::splat(const TensorType& type, double value) {
-    return builder_.createConst(std::make_shared<ConstData>(ConstData::splat(type, value)), op_.loc);
+    return builder_.createConst(std::make_shared<ConstData>(ConstData::splat(type, value)),
+                                op_.loc);
 }
 
 Value* VjpContext::cast(Value* a, DType dtype) {
@@ -77,7 +81,8 @@ Value* VjpContext::sumToShape(Value* gradient, const Shape& shape) {
     size_t lead = from.size() - shape.size();
     std::vector<int64_t> axes;
     for (size_t d = 0; d < from.size(); ++d)
-        if (d < lead || (shape[d - lead] == 1 && from[d] != 1)) axes.push_back(static_cast<int64_t>(d));
+        if (d < lead || (shape[d - lead] == 1 && from[d] != 1))
+            axes.push_back(static_cast<int64_t>(d));
     return reshape(sumKeep(gradient, axes), shape);
 }
 

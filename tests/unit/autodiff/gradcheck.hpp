@@ -54,7 +54,8 @@ inline GradCase opCase(const std::string& kind, std::vector<GradTensor> tensors,
         REQUIRE(op);
         for (size_t i = 0; i < (*op)->results.size(); ++i)
             if (ir::isFloat((*op)->result(i)->type.dtype))
-                builder.kernel().outputs.push_back({"out" + std::to_string(i), (*op)->result(i), {}});
+                builder.kernel().outputs.push_back(
+                    {"out" + std::to_string(i), (*op)->result(i), {}});
     };
     return c;
 }
