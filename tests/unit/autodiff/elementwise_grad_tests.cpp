@@ -177,3 +177,90 @@ TEST_CASE("sign, floor, ceil, round: a zero gradient", "[autodiff][grad]") {
 }
 
 } // namespace anec::test
+
+namespace anec::test {
+
+TEST_CASE("fp16 operands: the VJPs build in the operand's type", "[autodiff][grad]") {
+    // The backward's constants (2/sqrt(pi), ln 2, alpha, ...) are rounded to fp16 while the
+    // forward evaluates its own in float64: fp16 precision (2^-11) bounds the difference.
+    const GradTolerance fp16Constants{2e-3, 1e-5};
+    struct Unary {
+        const char* kind;
+        double low, high;
+        ir::AttrMap attrs;
+    };
+    const std::vector<Unary> unary = {
+        {"sqrt", 0.1, 2, {}},
+        {"rsqrt", 0.1, 2, {}},
+        {"inverse", 0.1, 2, {}},
+        {"exp", -2, 2, {}},
+        {"exp2", -2, 2, {}},
+        {"log", 0.1, 2, {}},
+        {"tanh", -2, 2, {}},
+        {"sigmoid", -3, 3, {}},
+        {"relu", -2, 2, {}},
+        {"silu", -3, 3, {}},
+        {"abs", -2, 2, {}},
+        {"square", -2, 2, {}},
+        {"erf", -2, 2, {}},
+        {"sin", -3, 3, {}},
+        {"cos", -3, 3, {}},
+        {"tan", -1, 1, {}},
+        {"asin", -0.9, 0.9, {}},
+        {"acos", -0.9, 0.9, {}},
+        {"atan", -3, 3, {}},
+        {"sinh", -2, 2, {}},
+        {"cosh", -2, 2, {}},
+        {"atanh", -0.9, 0.9, {}},
+        {"identity", -1, 1, {}},
+        {"relu6", -2, 8, {}},
+        {"softplus", -3, 3, {}},
+        {"softsign", -3, 3, {}},
+        {"leaky_relu", -2, 2, {{"alpha", 0.2}}},
+        {"elu", -2, 2, {{"alpha", 0.5}}},
+        {"sigmoid_hard", -4, 4, {{"alpha", 0.2}, {"beta", 0.5}}},
+        {"clip", -2, 2, {{"alpha", -0.5}, {"beta", 0.5}}},
+        {"gelu", -3, 3, {{"mode", std::string("EXACT")}}},
+        {"gelu", -3, 3, {{"mode", std::string("TANH_APPROXIMATION")}}},
+        {"gelu", -3, 3, {{"mode", std::string("SIGMOID_APPROXIMATION")}}}};
+    for (const Unary& op : unary) {
+        INFO(op.kind);
+        GradTensor x{"x", {ir::DType::Fp16, {2, 5}}};
+        x.low = op.low;
+        x.high = op.high;
+        checkOpGradient(op.kind, {x}, op.attrs, fp16Constants);
+    }
+    for (const char* kind : {"sub", "mul", "real_div", "pow", "maximum", "minimum", "mod"}) {
+        INFO(kind);
+        GradTensor x{"x", {ir::DType::Fp16, {2, 3}}}, y{"y", {ir::DType::Fp16, {3}}};
+        x.low = 0.2;
+        x.high = 2;
+        y.low = 0.5;
+        y.high = 2;
+        checkOpGradient(kind, {x, y}, {}, fp16Constants);
+    }
+}
+
+TEST_CASE("a chain of elementwise ops: cotangents of a value used twice are summed",
+          "[autodiff][grad]") {
+    // out = tanh(x * y) + sigmoid(x) / max(y, 0.5)
+    GradCase chain;
+    chain.tensors = {{"x", f32({2, 3})}, {"y", f32({3})}};
+    chain.body = [](ir::Builder& builder, const std::vector<ir::Value*>& v) {
+        auto op = [&](const std::string& kind, std::vector<ir::Value*> operands) {
+            auto value = builder.createValue(kind, std::move(operands));
+            REQUIRE(value);
+            return *value;
+        };
+        auto half = builder.createConst(
+            std::make_shared<ir::ConstData>(ir::ConstData::splat({ir::DType::Fp32, {}}, 0.5)));
+        ir::Value* out =
+            op("add", {op("tanh", {op("mul", {v[0], v[1]})}),
+                       op("real_div", {op("sigmoid", {v[0]}), op("maximum", {v[1], half})})});
+        builder.kernel().outputs.push_back({"out", out, {}});
+    };
+    for (uint32_t seed : {1u, 2u, 3u})
+        GradChecker(chain, seed).check();
+}
+
+} // namespace anec::test
