@@ -67,8 +67,7 @@ Value* toOperand(VjpContext& c, size_t i, Value* full) {
 // d(x + y): the cotangent, summed back to each operand's shape.
 std::vector<Value*> addVjp(VjpContext& c) {
     Value* g = c.cotangent();
-    return {c.wants(0) ? c.sumToShape(g, c.operand(0)->type.shape) : nullptr,
-            c.wants(1) ? c.sumToShape(g, c.operand(1)->type.shape) : nullptr};
+    return {c.wants(0) ? toOperand(c, 0, g) : nullptr, c.wants(1) ? toOperand(c, 1, g) : nullptr};
 }
 
 std::vector<Value*> subVjp(VjpContext& c) {
