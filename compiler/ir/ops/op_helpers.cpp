@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "ir/vjp.hpp"
+
 namespace anec::ir::ops {
 
 std::string listString(const std::vector<int64_t>& values) {
@@ -80,6 +82,28 @@ void addFloatUnary(OpRegistry& registry, const std::string& name, std::vector<At
         .vjp = std::move(vjp),
         .zeroGradient = zeroGradient,
     });
+}
+
+VjpFn unaryVjp(UnaryVjpPart derivative) {
+    return [derivative](VjpContext& c) -> std::vector<Value*> {
+        if (!c.wants(0)) return {nullptr};
+        return {c.mul(c.cotangentOrZero(), derivative(c, c.operand(0), c.result()))};
+    };
+}
+
+VjpFn maskedUnaryVjp(UnaryVjpPart mask) {
+    return [mask](VjpContext& c) -> std::vector<Value*> {
+        if (!c.wants(0)) return {nullptr};
+        return {c.where(mask(c, c.operand(0), c.result()), c.cotangentOrZero())};
+    };
+}
+
+Value* scalarLike(VjpContext& c, double value, const Value* like) {
+    return c.scalar(value, like->type.dtype);
+}
+
+Value* compareWith(VjpContext& c, const std::string& kind, Value* x, double value) {
+    return c.create(kind, {x, scalarLike(c, value, x)});
 }
 
 } // namespace anec::ir::ops

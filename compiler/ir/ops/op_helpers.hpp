@@ -2,6 +2,7 @@
 // Small helpers shared by the op definitions in this folder: result wrapping, list spelling and
 // the axis checks every shape-manipulating op needs, each failing with a user-facing message.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,18 @@ Expected<bool> checkScalar(const std::string& what, const TensorType& x);
 // piecewise constant op (floor).
 void addFloatUnary(OpRegistry& registry, const std::string& name, std::vector<AttrSpec> attrs,
                    const std::string& summary, VjpFn vjp = {}, bool zeroGradient = false);
+
+// ---- VJPs of unary ops y = f(x) (elementwise and activation ops) ----
+// Builds, from the forward operand x and result y, a tensor of x's shape: f'(x), or for
+// maskedUnaryVjp the bool mask where f'(x) = 1 (0 elsewhere).
+using UnaryVjpPart = std::function<Value*(VjpContext& c, Value* x, Value* y)>;
+// g * f'(x).
+VjpFn unaryVjp(UnaryVjpPart derivative);
+// mask ? g : 0, for ops whose slope is 1 or 0 (relu, clip).
+VjpFn maskedUnaryVjp(UnaryVjpPart mask);
+// A scalar constant of like's element type.
+Value* scalarLike(VjpContext& c, double value, const Value* like);
+// A comparison `kind` (greater, less, ...) of x with a scalar: a bool tensor of x's shape.
+Value* compareWith(VjpContext& c, const std::string& kind, Value* x, double value);
 
 } // namespace anec::ir::ops
