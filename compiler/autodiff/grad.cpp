@@ -179,6 +179,7 @@ class Differentiator {
         for (ir::Value* value : wrt)
             if (value) varied_.insert(value);
         for (const auto& op : kernel.ops) {
+            if (op->def().zeroGradient) continue; // piecewise constant: nothing flows through
             bool depends = false;
             for (const ir::Value* operand : op->operands)
                 depends = depends || (operand && varied_.count(operand));
