@@ -123,11 +123,14 @@ class GradChecker {
             std::vector<GradTensor> shifted = case_.tensors;
             double x = tensor.values[i];
             double h = tolerance.step * std::max(1.0, std::fabs(x));
-            shifted[t].values[i] = x + h;
+            // A constant holds x +- h in its dtype: divide by the distance it really holds.
+            double above = tensor.constant ? storedAs(tensor.type.dtype, x + h) : x + h;
+            double below = tensor.constant ? storedAs(tensor.type.dtype, x - h) : x - h;
+            shifted[t].values[i] = above;
             double up = loss(shifted);
-            shifted[t].values[i] = x - h;
+            shifted[t].values[i] = below;
             double down = loss(shifted);
-            numeric[i] = (up - down) / (2 * h);
+            numeric[i] = (up - down) / (above - below);
         }
         double scale = 1;
         for (double v : numeric)
@@ -146,6 +149,10 @@ class GradChecker {
                   << worst << " at element " << worstAt << " (analytic " << analytic[worstAt]
                   << ", numeric " << numeric[worstAt] << "), allowed " << tolerance.rtol * scale);
         CHECK(worst <= tolerance.rtol * scale);
+    }
+
+    static double storedAs(ir::DType dtype, double value) {
+        return ir::ConstData::fromDoubles({dtype, {}}, std::span<const double>(&value, 1)).at(0);
     }
 
     double loss(const std::vector<GradTensor>& tensors) {
