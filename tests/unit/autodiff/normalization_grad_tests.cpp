@@ -248,6 +248,79 @@ TEST_CASE("quantize: an integer result, no VJP needed", "[autodiff][grad]") {
     CHECK(def.noGradient.empty());
 }
 
+namespace {
+// Differentiates one op on fp16 tensors (kernel inputs; `constant` ones as weights) with respect
+// to every float tensor and verifies the backward kernel: the VJPs' constants and intermediates
+// take the op's element type. (The numbers are checked in float64 above.)
+void checkBuildsInFp16(const std::string& kind, const std::vector<GradTensor>& tensors,
+                       const ir::AttrMap& attrs = {}) {
+    INFO(kind);
+    ir::Kernel forward;
+    forward.name = "fwd";
+    ir::Builder builder(forward);
+    std::vector<ir::Value*> operands;
+    std::vector<std::string> wrt, names;
+    for (const GradTensor& t : tensors) {
+        if (t.constant) {
+            operands.push_back(builder.createConst(
+                std::make_shared<ir::ConstData>(ir::ConstData::fromDoubles(t.type, t.values)), {},
+                t.name));
+        } else {
+            operands.push_back(forward.addInput(t.name, t.type));
+        }
+        if (ir::isFloat(t.type.dtype)) {
+            wrt.push_back(t.name);
+            names.push_back("d_" + t.name);
+        }
+    }
+    auto result = builder.createValue(kind, operands, attrs);
+    INFO((result ? "" : result.error()));
+    REQUIRE(result);
+    forward.outputs.push_back({"out", *result, {}});
+    autodiff::GradResult grad = autodiff::gradKernel(forward, {"bwd", wrt, names, {}, 1, {}});
+    INFO("gradKernel: " << grad.error);
+    REQUIRE(grad.backward);
+    SourceManager sources;
+    DiagnosticEngine diagnostics(sources);
+    bool verified = ir::verifyKernel(*grad.backward, diagnostics);
+    INFO("verifier: " << diagnostics.errorSummary());
+    CHECK(verified);
+}
+
+ir::TensorType f16(ir::Shape shape) {
+    return {ir::DType::Fp16, std::move(shape)};
+}
+} // namespace
+
+TEST_CASE("fp16: every VJP of this family builds in the op's element type", "[autodiff][grad]") {
+    const ir::AttrMap lastAxis{{"axes", std::vector<int64_t>{-1}}, {"keep_dims", false}};
+    for (const char* op :
+         {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_l1_norm",
+          "reduce_sum_square", "reduce_l2_norm", "reduce_log_sum", "reduce_log_sum_exp"})
+        checkBuildsInFp16(op, {{"x", f16({2, 3})}}, lastAxis);
+    checkBuildsInFp16("softmax", {{"x", f16({2, 3})}});
+    checkBuildsInFp16("layer_norm", {{"x", f16({2, 3})}, {"gamma", f16({3})}, {"beta", f16({3})}},
+                      {{"axes", std::vector<int64_t>{-1}}});
+    checkBuildsInFp16("batch_norm", {{"x", f16({1, 2, 3})},
+                                     {"mean", f16({2})},
+                                     {"variance", f16({2})},
+                                     {"gamma", f16({2})},
+                                     {"beta", f16({2})}});
+    checkBuildsInFp16("instance_norm",
+                      {{"x", f16({1, 2, 3})}, {"gamma", f16({2})}, {"beta", f16({2})}});
+    checkBuildsInFp16("l2_norm", {{"x", f16({1, 2, 3})}});
+    for (ir::DType maskType : {ir::DType::Fp16, ir::DType::Bool})
+        checkBuildsInFp16("scaled_dot_product_attention", {{"query", f16({1, 2, 4})},
+                                                           {"key", f16({1, 3, 4})},
+                                                           {"value", f16({1, 3, 2})},
+                                                           {"attn_mask", {maskType, {2, 3}}}});
+    checkBuildsInFp16("dequantize",
+                      {{"input", {ir::DType::Int8, {2, 3}}},
+                       {"scale", f16({3}), {0.5, 0.25, 0.125}, true},
+                       {"zero_point", {ir::DType::Int8, {3}}, {1, 0, -1}, true}},
+                      {{"axis", int64_t{1}}});
+}
+
 // rms_norm as std/nn.ane writes it: x * rsqrt(reduce_mean(x * x, [1], keep), eps) * reshape(w).
 TEST_CASE("rms_norm as std/nn.ane composes it", "[autodiff][grad]") {
     if (!haveVjps({"mul", "reduce_mean", "rsqrt", "reshape"})) return;
