@@ -113,7 +113,7 @@ ReduceGrad reduceGrad(VjpContext& c) {
     return {x, dims, c.reshape(c.cotangentOrZero(), kept), c.reshape(c.result(), kept)};
 }
 
-// The same reduction again, over the same dims, keeping them.
+// A reduction of `kind` over `dims`, keeping them.
 Value* reduceKeep(VjpContext& c, const std::string& kind, Value* a,
                   const std::vector<int64_t>& dims) {
     return c.create(kind, {a}, {{"axes", dims}, {"keep_dims", true}});
