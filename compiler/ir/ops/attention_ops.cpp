@@ -6,8 +6,11 @@
 // to the scores [B.., L, S] with its last dim equal to S. The ANE ignores the mask (rule 10), so
 // ane-legalize decomposes the op.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "ir/ops/op_helpers.hpp"
+#include "ir/vjp.hpp"
 
 namespace anec::ir {
 
@@ -73,6 +76,52 @@ Results inferAttention(const InferContext& ctx) {
     out.back() = value.shape.back();
     return ops::single({query.dtype, out});
 }
+
+// ---- gradient ----
+
+// The attention probabilities softmax(query @ key^T * scale + mask), recomputed as ane-legalize
+// decomposes the op (a bool mask's false positions get the lowest finite value, whose exp is 0
+// like that of the -inf the reference uses).
+Value* attentionProbs(VjpContext& c, Value* scale) {
+    Value* mask = c.numOperands() > 3 ? c.operand(3) : nullptr;
+    const DType dtype = c.operand(0)->type.dtype;
+    Value* scores =
+        c.mul(c.create("matmul", {c.operand(0), c.operand(1)}, {{"transpose_y", true}}), scale);
+    if (mask && mask->type.dtype == DType::Bool) {
+        const double lowest = dtype == DType::Fp16
+                                  ? -65504.0
+                                  : -static_cast<double>(std::numeric_limits<float>::max());
+        scores = c.create("select", {mask, scores, c.scalar(lowest, dtype)});
+    } else if (mask) {
+        scores = c.add(scores, mask);
+    }
+    return c.create("softmax", {scores}, {{"axis", int64_t{-1}}});
+}
+
+// With P the probabilities and g the cotangent of P @ value:
+//   dvalue = P^T @ g, dS = P * (dP - sum(dP * P, -1)) with dP = g @ value^T,
+//   dquery = dS @ key * scale, dkey = dS^T @ query * scale, a float mask gets dS (summed to its
+//   shape); a bool mask has no gradient.
+std::vector<Value*> attentionVjp(VjpContext& c) {
+    Value* query = c.operand(0);
+    Value* key = c.operand(1);
+    Value* value = c.operand(2);
+    Value* g = c.cotangentOrZero();
+    const double e = static_cast<double>(query->type.shape.back());
+    Value* scale = c.scalar(1.0 / std::sqrt(e), query->type.dtype);
+    Value* probs = attentionProbs(c, scale);
+    std::vector<Value*> grads(c.numOperands(), nullptr);
+    if (c.wants(2)) grads[2] = c.create("matmul", {probs, g}, {{"transpose_x", true}});
+    const bool wantsMask = c.numOperands() > 3 && c.wants(3);
+    if (!c.wants(0) && !c.wants(1) && !wantsMask) return grads;
+    Value* dprobs = c.create("matmul", {g, value}, {{"transpose_y", true}});
+    Value* dscores = c.mul(probs, c.sub(dprobs, c.sumKeep(c.mul(dprobs, probs), {-1})));
+    if (wantsMask) grads[3] = c.sumToShape(dscores, c.operand(3)->type.shape);
+    Value* dscaled = c.mul(dscores, scale);
+    if (c.wants(0)) grads[0] = c.create("matmul", {dscaled, key});
+    if (c.wants(1)) grads[1] = c.create("matmul", {dscaled, query}, {{"transpose_x", true}});
+    return grads;
+}
 } // namespace
 
 void registerAttentionOps(OpRegistry& registry) {
@@ -84,6 +133,7 @@ void registerAttentionOps(OpRegistry& registry) {
         .summary = "softmax(query @ key^T / sqrt(E) + attn_mask) @ value over the last two dims "
                    "(bool mask: true keeps a position)",
         .sinceIos = 18,
+        .vjp = attentionVjp,
     });
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ir/ops/op_helpers.hpp"
+#include "ir/vjp.hpp"
 
 namespace anec::ir {
 
@@ -81,6 +82,36 @@ Results inferDequantize(const InferContext& ctx) {
         return fail(ok.error());
     return ops::single({scale.dtype, input.shape});
 }
+
+// ---- gradient ----
+
+// dequantize's y = scale * (input - zero_point): only the float scale can carry a gradient (a
+// weight being trained), dscale = sum(g * (input - zero_point)) over each scale's elements. The
+// integer input and zero point have none; quantize's integer result carries none either.
+std::vector<Value*> dequantizeVjp(VjpContext& c) {
+    std::vector<Value*> grads(c.numOperands(), nullptr);
+    if (!c.wants(1)) return grads;
+    Value* input = c.operand(0);
+    Value* scale = c.operand(1);
+    Value* zeroPoint = c.numOperands() > 2 ? c.operand(2) : nullptr;
+    const DType dtype = scale->type.dtype;
+    const size_t rank = input->type.rank();
+    Value* centered = c.cast(input, dtype);
+    // Per channel, the scale and zero point run along `axis`; elsewhere they are size 1.
+    Shape view(rank, 1);
+    std::vector<int64_t> others;
+    const size_t axis = scale->type.isScalar() ? rank : *normalizeAxis(c.intAttr("axis"), rank);
+    for (size_t d = 0; d < rank; ++d) {
+        if (d == axis)
+            view[d] = input->type.shape[d];
+        else
+            others.push_back(static_cast<int64_t>(d));
+    }
+    if (zeroPoint) centered = c.sub(centered, c.reshape(c.cast(zeroPoint, dtype), view));
+    Value* product = c.mul(c.cotangentOrZero(), centered);
+    grads[1] = c.reshape(c.sumKeep(product, others), scale->type.shape);
+    return grads;
+}
 } // namespace
 
 void registerQuantizationOps(OpRegistry& registry) {
@@ -100,6 +131,7 @@ void registerQuantizationOps(OpRegistry& registry) {
         .infer = inferDequantize,
         .summary = "scale * (input - zero_point) from int8 or uint8 to the scale's float type",
         .sinceIos = 17,
+        .vjp = dequantizeVjp,
     });
 }
 
