@@ -123,7 +123,11 @@ class GradChecker {
             std::vector<GradTensor> shifted = case_.tensors;
             double x = tensor.values[i];
             double h = tolerance.step * std::max(1.0, std::fabs(x));
-            // A constant holds x +- h in its dtype: divide by the distance it really holds.
+            // A constant holds x +- h in its dtype: divide by the distance it really holds,
+            // at least h (fp16 needs a step of a few ulps).
+            while (tensor.constant &&
+                   storedAs(tensor.type.dtype, x + h) - storedAs(tensor.type.dtype, x - h) < h)
+                h *= 2;
             double above = tensor.constant ? storedAs(tensor.type.dtype, x + h) : x + h;
             double below = tensor.constant ? storedAs(tensor.type.dtype, x - h) : x - h;
             shifted[t].values[i] = above;
