@@ -14,6 +14,7 @@
 
 #include "autodiff/grad.hpp"
 #include "ir/builder.hpp"
+#include "ir/clone.hpp"
 #include "ir/verifier.hpp"
 #include "runtime/reference/executable.hpp"
 
@@ -194,9 +195,15 @@ class GradChecker {
         return values;
     }
 
-    // Runs a kernel in float64: inputs in declaration order, outputs in declaration order.
     static std::vector<std::vector<double>> run(std::unique_ptr<ir::Kernel> kernel,
                                                 const std::vector<std::vector<double>>& inputs) {
+        return runKernel(std::move(kernel), inputs);
+    }
+
+  public:
+    // Runs a kernel in float64: inputs in declaration order, outputs in declaration order.
+    static std::vector<std::vector<double>>
+    runKernel(std::unique_ptr<ir::Kernel> kernel, const std::vector<std::vector<double>>& inputs) {
         auto module = std::make_shared<ir::Module>();
         module->kernels.push_back(std::move(kernel));
         const ir::Kernel& k = *module->kernels.back();
@@ -242,5 +249,140 @@ inline void checkOpGradient(const std::string& kind, std::vector<GradTensor> ten
                             uint32_t seed = 1) {
     GradChecker(opCase(kind, std::move(tensors), std::move(attrs)), seed).check(tolerance);
 }
+
+// A backward kernel (from `grad` in .ane source, or gradKernel) against central differences of
+// its forward kernel: the backward's outputs are the gradients of `wrt` (forward inputs or
+// weights, i.e. const ops of that name), in order; its inputs are the forward's, then one
+// cotangent per forward output (no taps). Float inputs are uniform in [-1, 1), int inputs in
+// [0, intHigh). Each wrt tensor is checked at up to `maxElements` elements spread over it.
+struct KernelGradOptions {
+    double rtol = 1e-6;
+    double step = 1e-5;
+    int64_t intHigh = 2;
+    size_t maxElements = 64;
+    uint32_t seed = 1;
+};
+
+class KernelGradChecker {
+  public:
+    KernelGradChecker(const ir::Kernel& forward, const ir::Kernel& backward,
+                      KernelGradOptions options)
+        : forward_(forward), backward_(backward), options_(options), rng_(options.seed) {
+        for (const auto& input : forward.inputs)
+            inputs_.push_back(randomValues(input->type));
+        for (const ir::KernelOutput& output : forward.outputs)
+            cotangents_.push_back(randomValues({ir::DType::Fp32, output.value->type.shape}));
+    }
+
+    // Returns the worst error relative to max |numeric| per wrt tensor (CHECKed against rtol).
+    std::vector<double> check(const std::vector<std::string>& wrt) {
+        std::vector<std::vector<double>> backwardInputs = inputs_;
+        for (const auto& d : cotangents_)
+            backwardInputs.push_back(d);
+        auto copy = ir::cloneKernel(backward_);
+        REQUIRE(copy);
+        std::vector<std::vector<double>> analytic =
+            GradChecker::runKernel(std::move(*copy), backwardInputs);
+        REQUIRE(analytic.size() == wrt.size());
+        std::vector<double> errors;
+        for (size_t w = 0; w < wrt.size(); ++w)
+            errors.push_back(compare(wrt[w], analytic[w]));
+        return errors;
+    }
+
+  private:
+    double compare(const std::string& name, const std::vector<double>& analytic) {
+        double worst = 0, scale = 0;
+        size_t stride = std::max<size_t>(1, analytic.size() / options_.maxElements);
+        for (size_t i = 0; i < analytic.size(); i += stride) {
+            double numeric = numericAt(name, i);
+            scale = std::max(scale, std::fabs(numeric));
+            worst = std::max(worst, std::fabs(numeric - analytic[i]));
+        }
+        double relative = worst / std::max(scale, 1e-300);
+        INFO("d_" << name << ": worst |analytic - numeric| " << worst << ", max |numeric| " << scale
+                  << ", relative " << relative << " (allowed " << options_.rtol << ")");
+        CHECK(relative <= options_.rtol);
+        return relative;
+    }
+
+    double numericAt(const std::string& name, size_t i) {
+        for (size_t k = 0; k < forward_.inputs.size(); ++k) {
+            if (forward_.inputs[k]->name != name) continue;
+            double x = inputs_[k][i];
+            double h = options_.step * std::max(1.0, std::fabs(x));
+            std::vector<std::vector<double>> shifted = inputs_;
+            shifted[k][i] = x + h;
+            double up = loss(forwardCopy(), shifted);
+            shifted[k][i] = x - h;
+            double down = loss(forwardCopy(), shifted);
+            return (up - down) / (2 * h);
+        }
+        const ir::Op* weight = nullptr;
+        for (const auto& op : forward_.ops)
+            if (op->isConst() && op->name == name) weight = op.get();
+        INFO(name);
+        REQUIRE(weight);
+        std::vector<double> values = weight->constData->toDoubles();
+        const ir::TensorType& type = weight->constData->type();
+        double x = values[i];
+        double h = options_.step * std::max(1.0, std::fabs(x));
+        auto stored = [&](double v) {
+            return ir::ConstData::fromDoubles({type.dtype, {}}, std::span<const double>(&v, 1))
+                .at(0);
+        };
+        while (stored(x + h) - stored(x - h) < h)
+            h *= 2;
+        double above = stored(x + h), below = stored(x - h);
+        values[i] = above;
+        double up = loss(withWeight(name, type, values), inputs_);
+        values[i] = below;
+        double down = loss(withWeight(name, type, values), inputs_);
+        return (up - down) / (above - below);
+    }
+
+    std::unique_ptr<ir::Kernel> forwardCopy() const {
+        auto copy = ir::cloneKernel(forward_);
+        REQUIRE(copy);
+        return std::move(*copy);
+    }
+
+    std::unique_ptr<ir::Kernel> withWeight(const std::string& name, const ir::TensorType& type,
+                                           const std::vector<double>& values) const {
+        auto kernel = forwardCopy();
+        auto data = std::make_shared<ir::ConstData>(ir::ConstData::fromDoubles(type, values));
+        for (auto& op : kernel->ops)
+            if (op->isConst() && op->name == name) op->constData = data;
+        return kernel;
+    }
+
+    double loss(std::unique_ptr<ir::Kernel> kernel,
+                const std::vector<std::vector<double>>& inputs) const {
+        std::vector<std::vector<double>> outputs =
+            GradChecker::runKernel(std::move(kernel), inputs);
+        double total = 0;
+        for (size_t k = 0; k < outputs.size(); ++k)
+            for (size_t i = 0; i < outputs[k].size(); ++i)
+                total += cotangents_[k][i] * outputs[k][i];
+        return total;
+    }
+
+    std::vector<double> randomValues(const ir::TensorType& type) {
+        std::vector<double> values(static_cast<size_t>(type.numElements()));
+        for (double& v : values)
+            v = ir::isFloat(type.dtype)
+                    ? std::uniform_real_distribution<double>(-1, 1)(rng_)
+                    : static_cast<double>(
+                          std::uniform_int_distribution<int64_t>(0, options_.intHigh - 1)(rng_));
+        return values;
+    }
+
+    const ir::Kernel& forward_;
+    const ir::Kernel& backward_;
+    KernelGradOptions options_;
+    std::mt19937 rng_;
+    std::vector<std::vector<double>> inputs_;
+    std::vector<std::vector<double>> cotangents_;
+};
 
 } // namespace anec::test
