@@ -109,7 +109,10 @@ Value* transposedFlippedWeight(VjpContext& c, Value* weight, int64_t groups) {
     const Shape& w = weight->type.shape;
     const int64_t outPerGroup = w[0] / groups, inPerGroup = w[1];
     Value* t;
-    if (groups == 1) {
+    if (inPerGroup == 1 || outPerGroup == 1) {
+        // swapping a size-1 dim moves no element (depthwise convs): a reshape
+        t = c.reshape(weight, {groups * inPerGroup, outPerGroup, w[2], w[3]});
+    } else if (groups == 1) {
         t = c.transpose(weight, {1, 0, 2, 3});
     } else {
         t = c.reshape(weight, {groups, outPerGroup, inPerGroup, w[2], w[3]});

@@ -124,7 +124,7 @@ TEST_CASE("conv: 1x1 kernels, strides wider than the kernel, kernels as large as
 
 namespace {
 // The backward kernel of conv(x, const W) for d_x and d_W, as op-kind counts.
-std::map<std::string, int> convBackwardOps(ir::Shape x, ir::Shape w) {
+std::map<std::string, int> convBackwardOps(ir::Shape x, ir::Shape w, int64_t groups = 1) {
     ir::Kernel forward;
     forward.name = "fwd";
     ir::Builder builder(forward);
@@ -132,7 +132,7 @@ std::map<std::string, int> convBackwardOps(ir::Shape x, ir::Shape w) {
     std::vector<double> zeros(static_cast<size_t>(f32(w).numElements()), 0.5);
     ir::Value* weight = builder.createConst(
         std::make_shared<ir::ConstData>(ir::ConstData::fromDoubles(f32(w), zeros)), {}, "W");
-    auto conv = builder.createValue("conv", {input, weight}, {});
+    auto conv = builder.createValue("conv", {input, weight}, {{"groups", groups}});
     REQUIRE(conv);
     forward.outputs.push_back({"y", *conv, {}});
     autodiff::GradResult grad =
@@ -159,6 +159,25 @@ TEST_CASE("conv: a 1x1 conv's dx is one conv with W^T and its dW one matmul", "[
     CHECK(ops["conv"] == 1);
     CHECK(ops["matmul"] == 1);
     CHECK(ops["reverse"] == 1);
+    // depthwise: the weight needs no transpose
+    ops = convBackwardOps({1, 4, 5, 5}, {4, 1, 3, 3}, 4);
+    CHECK(ops["conv"] == 1);
+    CHECK(ops["transpose"] == 0);
+}
+
+TEST_CASE("conv: a weight given at run time (a kernel input)", "[autodiff][grad]") {
+    uint32_t seed = 300;
+    for (int64_t groups : {1, 2})
+        for (const Ints& stride : std::vector<Ints>{{1, 1}, {2, 2}}) {
+            ir::AttrMap attrs{{"groups", groups},
+                              {"strides", stride},
+                              {"pad_type", std::string("custom")},
+                              {"pad", Ints{1, 2, 0, 1}}};
+            checkOpGradient(
+                "conv",
+                {{"x", f32({2, 4, 4, 5})}, {"W", f32({2, 4 / groups, 2, 3})}, {"b", f32({2})}},
+                attrs, {}, ++seed);
+        }
 }
 
 TEST_CASE("matmul: dx = g y^T and dy = x^T g under transposes, vectors and batch broadcasting",
