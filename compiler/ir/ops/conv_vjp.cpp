@@ -5,9 +5,10 @@
 //    weight transposed to [Cin, Cout/groups, kH, kW] per group and flipped spatially. The weight
 //    rearrangement is transpose/reverse ops on the weight value, which constant folding turns into
 //    a new constant when the weight is one; a 1x1 stride-1 conv's dx is the single conv(g, W^T).
-//  - dW[co, ci, kh, kw] = sum_{n, oh, ow} g[n, co, oh, ow] * xpad[n, ci, oh*s + kh*d, ...]: the
-//    shifted strided slices of the padded x for every tap, stacked as rows, in one (per group
-//    batched) matmul with g; a 1x1 stride-1 conv needs no slices.
+//  - dW[co, ci, kh, kw] = sum_{n, oh, ow} g[n, co, oh, ow] * xpad[n, ci, oh*s + kh*d, ...]: per
+//    tap, g [Cout, N*Oh*Ow] times the tap's shifted strided slice of the padded x transposed
+//    (a per group batched matmul), the taps stacked; a 1x1 stride-1 conv is one matmul of g and
+//    x as they are.
 //  - dbias is g summed over N, H and W.
 #include "ir/ops/conv_vjp.hpp"
 
@@ -26,12 +27,20 @@ int64_t convPadBefore(const std::string& padType, int64_t in, int64_t out, int64
 
 Value* dilateWithZeros(VjpContext& c, Value* v, int64_t axis, int64_t stride) {
     if (stride == 1) return v;
-    // interleaving v with stride - 1 zero tensors puts the zeros after each of v's slices
-    std::vector<Value*> parts{v};
-    Value* zeros = c.zerosLike(v);
-    for (int64_t i = 1; i < stride; ++i)
-        parts.push_back(zeros);
-    return c.create("concat", parts, {{"axis", axis}, {"interleave", true}});
+    // as [outer * length, 1, inner], padded to [outer * length, stride, inner]: reshapes and a
+    // pad, no concat (which some ANE compilers reject)
+    const Shape& shape = v->type.shape;
+    const size_t a = static_cast<size_t>(axis);
+    int64_t outer = 1, inner = 1;
+    for (size_t d = 0; d < shape.size(); ++d) {
+        if (d < a) outer *= shape[d];
+        if (d > a) inner *= shape[d];
+    }
+    Value* rows = c.reshape(v, {outer * shape[a], 1, inner});
+    rows = padOrCrop(c, rows, {0, 0}, {stride - 1, 0});
+    Shape dilated = shape;
+    dilated[a] *= stride;
+    return c.reshape(rows, dilated);
 }
 
 Value* padOrCrop(VjpContext& c, Value* v, const std::vector<int64_t>& before,
@@ -169,31 +178,30 @@ Value* convWeightGradient(VjpContext& c, Value* g, const ConvGeometry& geo) {
     const int64_t groups = geo.groups, inPerGroup = w[1], outPerGroup = w[0] / groups;
     const int64_t batch = g->type.shape[0];
     const int64_t positions = batch * geo.out[0] * geo.out[1]; // the contraction: n, oh, ow
-    const int64_t taps = geo.kernel[0] * geo.kernel[1];
 
     // x as [Cin, N, H, W], padded as the forward conv read it
     Value* x = channelsFirst(c, c.operand(0));
     x = padOrCrop(c, x, geo.padBefore,
                   {std::max<int64_t>(geo.padAfter[0], 0), std::max<int64_t>(geo.padAfter[1], 0)});
-    // rows (ci, kh, kw) per group: every tap's strided slice of x
-    std::vector<Value*> rows;
+    Value* gm = channelsFirst(c, g);
+    const Shape rowsPerGroup =
+        groups == 1 ? Shape{outPerGroup, positions} : Shape{groups, outPerGroup, positions};
+    gm = c.reshape(gm, rowsPerGroup);
+    // per tap, its strided slice of x times g: dW[:, :, kh, kw] (one matmul per group)
+    std::vector<Value*> perTap;
     for (int64_t kh = 0; kh < geo.kernel[0]; ++kh)
         for (int64_t kw = 0; kw < geo.kernel[1]; ++kw) {
             Value* tap =
                 strided(c, x, {kh * geo.dilations[0], kw * geo.dilations[1]}, geo.strides, geo.out);
-            rows.push_back(c.reshape(tap, {groups, inPerGroup, 1, positions}));
+            tap = c.reshape(tap, groups == 1 ? Shape{inPerGroup, positions}
+                                             : Shape{groups, inPerGroup, positions});
+            Value* dw = c.create("matmul", {gm, tap}, {{"transpose_y", true}});
+            perTap.push_back(c.reshape(dw, {w[0], inPerGroup, 1}));
         }
-    Value* patches = taps == 1 ? rows[0] : c.create("concat", rows, {{"axis", int64_t{2}}});
-    Value* gm = channelsFirst(c, g);
-    if (groups == 1) {
-        patches = c.reshape(patches, {inPerGroup * taps, positions});
-        gm = c.reshape(gm, {outPerGroup, positions});
-    } else {
-        patches = c.reshape(patches, {groups, inPerGroup * taps, positions});
-        gm = c.reshape(gm, {groups, outPerGroup, positions});
-    }
-    Value* dw = c.create("matmul", {gm, patches}, {{"transpose_y", true}});
-    return c.reshape(dw, w);
+    // the taps are W's last (row-major kH, kW) axis; joining the small per-tap blocks (not the
+    // taps' slices of x) keeps the assembly cheap where concat is legalized into matmuls
+    if (perTap.size() == 1) return c.reshape(perTap[0], w);
+    return c.reshape(c.create("concat", perTap, {{"axis", int64_t{2}}}), w);
 }
 } // namespace
 

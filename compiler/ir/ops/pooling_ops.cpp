@@ -88,9 +88,10 @@ Expected<PoolGeometry> resolvePool(const std::string& opName, const TensorType& 
 namespace {
 // The pooling VJPs spread each window's cotangent back over the window's input positions: with
 // pb elements of padding before x along a spatial axis, tap k of output o reads x[o*s + k - pb].
-// Per-tap cotangents T[k] (all of the result's shape) are dilated by the stride, padded by
-// kernel - 1 - pb before, and dx[i] = sum_k Tpad[k][i + kernel - 1 - k]: slices and adds, or for
-// avg_pool over 2 spatial dims (one T for every tap) a depthwise conv with a ones kernel.
+// avg_pool's share of g (the same for every tap) is dilated by the stride, padded by
+// kernel - 1 - pb before, and dx[i] = sum_k gpad[i + kernel - 1 - k]: slices and adds, or over 2
+// spatial dims a depthwise conv with a ones kernel. max_pool's per-tap parts differ: each is
+// dilated and padded (or cropped) into place by itself, and the taps added.
 struct PoolVjpGeometry {
     PoolGeometry window;
     Shape in;                      // x's spatial dims
@@ -135,29 +136,32 @@ Value* paddedForWindows(VjpContext& c, Value* spread, const PoolVjpGeometry& geo
     return vjp_windows::padOrCrop(c, spread, before, after);
 }
 
-// dx = sum over taps of the window slices of `padded` ([taps or 1, N, C, spatial...] when
-// `stacked`, else [N, C, spatial...]).
-Value* sumWindowSlices(VjpContext& c, Value* padded, bool stacked, const PoolVjpGeometry& geo) {
+// dx = sum over taps of the window slices of `padded` ([N, C, spatial...]).
+Value* sumWindowSlices(VjpContext& c, Value* padded, const PoolVjpGeometry& geo) {
     const size_t dims = geo.in.size();
-    const Shape& x = c.operand(0)->type.shape;
     Value* total = nullptr;
     for (int64_t t = 0; t < geo.taps; ++t) {
         const std::vector<int64_t> at = tapOffsets(geo, t);
         std::vector<int64_t> begin, ones(dims, 1);
         for (size_t i = 0; i < dims; ++i)
             begin.push_back(geo.window.kernel[i] - 1 - at[i]);
-        Value* v = padded;
-        if (stacked) {
-            std::vector<int64_t> b(padded->type.rank(), 0), e(padded->type.shape);
-            b[0] = t;
-            e[0] = t + 1;
-            v = c.create("slice_by_index", {v}, {{"begin", b}, {"end", e}});
-            v = c.reshape(v, Shape(v->type.shape.begin() + 1, v->type.shape.end()));
-        }
-        v = vjp_windows::strided(c, v, begin, ones, geo.in);
+        Value* v = vjp_windows::strided(c, padded, begin, ones, geo.in);
         total = total ? c.add(total, v) : v;
     }
-    return c.reshape(total, x);
+    return total;
+}
+
+// The cotangent `part` of tap t of every window, moved to the input positions the tap read.
+Value* scatterTap(VjpContext& c, Value* part, int64_t t, const PoolVjpGeometry& geo) {
+    const std::vector<int64_t> at = tapOffsets(geo, t);
+    std::vector<int64_t> before, after;
+    for (size_t i = 0; i < geo.in.size(); ++i) {
+        part = vjp_windows::dilateWithZeros(c, part, static_cast<int64_t>(2 + i),
+                                            geo.window.strides[i]);
+        before.push_back(at[i] - geo.window.padBefore[i]);
+        after.push_back(geo.in[i] - before.back() - part->type.shape[2 + i]);
+    }
+    return vjp_windows::padOrCrop(c, part, before, after);
 }
 
 std::vector<Value*> avgPoolVjp(VjpContext& c) {
@@ -182,7 +186,7 @@ std::vector<Value*> avgPoolVjp(VjpContext& c) {
         share = c.mulScalar(g, 1.0 / static_cast<double>(geo.taps));
     }
     Value* spread = paddedForWindows(c, share, geo);
-    if (geo.in.size() != 2) return {sumWindowSlices(c, spread, false, geo)};
+    if (geo.in.size() != 2) return {sumWindowSlices(c, spread, geo)};
     // the sum of the window slices is a depthwise conv with a ones kernel
     const int64_t channels = x->type.shape[1];
     Value* ones = c.splat({dtype, {channels, 1, geo.window.kernel[0], geo.window.kernel[1]}}, 1);
@@ -204,7 +208,7 @@ std::vector<Value*> maxPoolVjp(VjpContext& c) {
         x->type.dtype == DType::Fp16 ? -65504.0 : std::numeric_limits<float>::lowest();
     Value* xpad = vjp_windows::padOrCrop(c, x, geo.window.padBefore, after, lowest);
     const std::vector<int64_t> count(geo.window.out.begin() + 2, geo.window.out.end());
-    std::vector<Value*> perTap;
+    Value* dx = nullptr;
     Value* taken = nullptr; // windows whose maximum an earlier tap already took
     for (int64_t t = 0; t < geo.taps; ++t) {
         Value* tap = vjp_windows::strided(c, xpad, tapOffsets(geo, t), geo.window.strides, count);
@@ -212,10 +216,10 @@ std::vector<Value*> maxPoolVjp(VjpContext& c) {
         Value* first =
             taken ? c.create("logical_and", {isMax, c.create("logical_not", {taken})}) : isMax;
         if (t + 1 < geo.taps) taken = taken ? c.create("logical_or", {taken, isMax}) : isMax;
-        perTap.push_back(c.where(first, g));
+        Value* spread = scatterTap(c, c.where(first, g), t, geo);
+        dx = dx ? c.add(dx, spread) : spread;
     }
-    Value* stacked = c.create("stack", perTap, {{"axis", int64_t{0}}});
-    return {sumWindowSlices(c, paddedForWindows(c, stacked, geo), true, geo)};
+    return {dx};
 }
 
 Results inferPool(const std::string& opName, const InferContext& ctx) {

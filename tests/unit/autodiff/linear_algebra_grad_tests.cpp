@@ -3,6 +3,7 @@
 #include <map>
 
 #include "gradcheck.hpp"
+#include "passes/pass.hpp"
 
 namespace anec::test {
 namespace {
@@ -124,23 +125,38 @@ TEST_CASE("conv: 1x1 kernels, strides wider than the kernel, kernels as large as
 
 namespace {
 // The backward kernel of conv(x, const W) for d_x and d_W, as op-kind counts.
-std::map<std::string, int> convBackwardOps(ir::Shape x, ir::Shape w, int64_t groups = 1) {
+std::map<std::string, int> convBackwardOps(ir::Shape x, ir::Shape w, int64_t groups = 1,
+                                           Ints strides = {1, 1}, bool optimized = false) {
     ir::Kernel forward;
     forward.name = "fwd";
     ir::Builder builder(forward);
     ir::Value* input = forward.addInput("x", f32(x));
-    std::vector<double> zeros(static_cast<size_t>(f32(w).numElements()), 0.5);
+    std::vector<double> halves(static_cast<size_t>(f32(w).numElements()), 0.5);
     ir::Value* weight = builder.createConst(
-        std::make_shared<ir::ConstData>(ir::ConstData::fromDoubles(f32(w), zeros)), {}, "W");
-    auto conv = builder.createValue("conv", {input, weight}, {{"groups", groups}});
+        std::make_shared<ir::ConstData>(ir::ConstData::fromDoubles(f32(w), halves)), {}, "W");
+    auto conv =
+        builder.createValue("conv", {input, weight}, {{"groups", groups}, {"strides", strides}});
     REQUIRE(conv);
     forward.outputs.push_back({"y", *conv, {}});
     autodiff::GradResult grad =
         autodiff::gradKernel(forward, {"bwd", {"x", "W"}, {"d_x", "d_W"}, {}, 1, {}});
     INFO(grad.error);
     REQUIRE(grad.backward);
+    auto module = std::make_shared<ir::Module>();
+    module->kernels.push_back(std::move(grad.backward));
+    if (optimized) {
+        // the -O1 pipeline with ane-legalize: the weight's transpose/reverse fold into a constant
+        auto names = passes::pipelinePassNames(1, true);
+        auto manager = passes::buildPipeline(names, std::nullopt);
+        REQUIRE(manager);
+        SourceManager sources;
+        DiagnosticEngine diagnostics(sources);
+        bool ran = manager->run(*module, diagnostics);
+        INFO(diagnostics.errorSummary());
+        REQUIRE(ran);
+    }
     std::map<std::string, int> counts;
-    for (const auto& op : grad.backward->ops)
+    for (const auto& op : module->kernels.back()->ops)
         ++counts[op->kind()];
     return counts;
 }
@@ -154,11 +170,18 @@ TEST_CASE("conv: a 1x1 conv's dx is one conv with W^T and its dW one matmul", "[
     CHECK(ops["slice_by_index"] == 0);
     CHECK(ops["pad"] == 0);
     CHECK(ops["concat"] == 0);
-    // a 3x3 conv: still one conv and one matmul, plus the flipped weight and the tap slices
+    // a 3x3 conv: still one conv; a matmul per tap, their [Cout, Cin] blocks joined
     ops = convBackwardOps({1, 2, 5, 5}, {3, 2, 3, 3});
     CHECK(ops["conv"] == 1);
-    CHECK(ops["matmul"] == 1);
+    CHECK(ops["matmul"] == 9);
+    CHECK(ops["concat"] == 1);
     CHECK(ops["reverse"] == 1);
+    // optimized and legalized: the weight's rearrangement folds into a constant
+    ops = convBackwardOps({1, 4, 5, 5}, {4, 2, 3, 3}, 2, {2, 2}, true);
+    CHECK(ops["conv"] == 1);
+    CHECK(ops["transpose"] == 0);
+    CHECK(ops["reverse"] == 0);
+    CHECK(ops["concat"] == 0);
     // depthwise: the weight needs no transpose
     ops = convBackwardOps({1, 4, 5, 5}, {4, 1, 3, 3}, 4);
     CHECK(ops["conv"] == 1);

@@ -27,7 +27,9 @@ ir::AttrMap poolAttrs(const PoolCase& p) {
 
 // Per spatial-dim count, the geometries every check runs over.
 std::vector<PoolCase> poolCases(size_t dims) {
-    const ir::Shape spatial = dims == 1 ? ir::Shape{7} : dims == 2 ? ir::Shape{5, 6} : ir::Shape{4, 3, 5};
+    const ir::Shape spatial = dims == 1   ? ir::Shape{7}
+                              : dims == 2 ? ir::Shape{5, 6}
+                                          : ir::Shape{4, 3, 5};
     ir::Shape x{2, 2};
     if (dims == 3) x[0] = 1;
     x.insert(x.end(), spatial.begin(), spatial.end());
