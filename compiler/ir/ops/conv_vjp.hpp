@@ -2,6 +2,7 @@
 // The VJPs of conv (built from a stride-1 conv for dx and one matmul for dW, so both stay
 // ANE-shaped) and the window helpers they share with the pooling VJPs.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ir/vjp.hpp"
