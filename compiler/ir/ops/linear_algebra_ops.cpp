@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "ir/ops/conv_vjp.hpp"
 #include "ir/ops/op_helpers.hpp"
 
 namespace anec::ir {
@@ -136,6 +137,40 @@ Results inferMatmul(const InferContext& ctx) {
     if (y.rank() >= 2) out.push_back(n);
     return ops::single({x.dtype, out});
 }
+
+// z = X @ Y with X = x or x^T, Y = y or y^T (vectors promoted to a row / a column): dX = g @ Y^T
+// and dY = X^T @ g, spelled with matmul's transpose flags on the stored x and y so that no
+// transpose op is needed; batch dims the operand was broadcast along are summed back.
+std::vector<Value*> matmulVjp(VjpContext& c) {
+    Value* g = c.cotangent();
+    if (!g) return {nullptr, nullptr};
+    Value* x = c.operand(0);
+    Value* y = c.operand(1);
+    const bool xVector = x->type.rank() == 1, yVector = y->type.rank() == 1;
+    const bool tx = c.boolAttr("transpose_x") && !xVector;
+    const bool ty = c.boolAttr("transpose_y") && !yVector;
+    Value* xm = xVector ? c.reshape(x, {1, x->type.shape[0]}) : x;
+    Value* ym = yVector ? c.reshape(y, {y->type.shape[0], 1}) : y;
+    // g with the matrix dims a vector operand dropped put back as size 1
+    Shape gShape = g->type.shape;
+    if (xVector) gShape.insert(gShape.end() - (yVector ? 0 : 1), 1);
+    if (yVector) gShape.push_back(1);
+    Value* gm = c.reshape(g, gShape);
+    auto matmul = [&](Value* a, Value* b, bool ta, bool tb) {
+        return c.create("matmul", {a, b}, {{"transpose_x", ta}, {"transpose_y", tb}});
+    };
+    Value* dx = nullptr;
+    Value* dy = nullptr;
+    if (c.wants(0)) {
+        dx = tx ? matmul(ym, gm, ty, true) : matmul(gm, ym, false, !ty);
+        dx = c.reshape(c.sumToShape(dx, xm->type.shape), x->type.shape);
+    }
+    if (c.wants(1)) {
+        dy = ty ? matmul(gm, xm, true, tx) : matmul(xm, gm, !tx, false);
+        dy = c.reshape(c.sumToShape(dy, ym->type.shape), y->type.shape);
+    }
+    return {dx, dy};
+}
 } // namespace
 
 void registerLinearAlgebraOps(OpRegistry& registry) {
@@ -151,6 +186,7 @@ void registerLinearAlgebraOps(OpRegistry& registry) {
         .infer = inferConv,
         .summary = "2-D convolution of x [N, Cin, H, W] with weight [Cout, Cin/groups, kH, kW], "
                    "plus an optional bias [Cout]",
+        .vjp = vjp_windows::convVjp,
     });
     registry.add({
         .name = "matmul",
@@ -158,6 +194,7 @@ void registerLinearAlgebraOps(OpRegistry& registry) {
         .attrs = {{"transpose_x", AttrKind::Bool, false}, {"transpose_y", AttrKind::Bool, false}},
         .infer = inferMatmul,
         .summary = "numpy matmul with batch broadcasting; transpose_x/y swap the last two dims",
+        .vjp = matmulVjp,
     });
 }
 
