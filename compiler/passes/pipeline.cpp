@@ -78,6 +78,9 @@ std::vector<std::string> optimizingPassNames() {
         // I/O packing last: it packs the interface the other transformations leave (legalized:
         // fp16 I/O on targets without cast, no packed outputs on targets without concat).
         "pack-io",
+        // Packing makes inputs of one shape slices of one tensor: a sum of convs over them is
+        // the seed's pattern again (a backward kernel's d_h1 and d_h3 become one conv).
+        "fuse-slice-conv-add",
         // Fusion concatenates and scales weights: fold them into blobs, drop what became dead.
         "fold-constants",
         "dce",
