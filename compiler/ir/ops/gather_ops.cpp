@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "ir/ops/op_helpers.hpp"
+#include "ir/vjp.hpp"
 
 namespace anec::ir {
 
@@ -118,6 +119,99 @@ Results inferScatterAlongAxis(const InferContext& ctx) {
         return fail(ok.error());
     return ops::single(data);
 }
+// ---- gradients: indices are integers and get none ----
+
+int64_t product(const Shape& shape, size_t begin, size_t end) {
+    int64_t n = 1;
+    for (size_t d = begin; d < end; ++d)
+        n *= shape[d];
+    return n;
+}
+
+// 0, 1, ..., count - 1 as int32.
+Value* iota(VjpContext& c, int64_t count) {
+    return c.create("range_1d",
+                    {c.scalar(0, DType::Int32), c.scalar(static_cast<double>(count), DType::Int32),
+                     c.scalar(1, DType::Int32)});
+}
+
+// The cotangent added into zeros at the gathered rows. Not a scatter, which the ANE lacks: with
+// x = [batch, pre, size, inner], indices = [batch, count] and the cotangent
+// g = [batch, pre, count, inner], dx = onehot^T @ g, where onehot^T[b, s, i] = (indices[b, i] == s)
+// (a compare and a cast) and the matmul sums the rows of repeated indices.
+std::vector<Value*> gatherVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    Value* x = c.operand(0);
+    const Shape& xShape = x->type.shape;
+    const Shape& indexShape = c.operand(1)->type.shape;
+    const size_t axis = *normalizeAxis(c.intAttr("axis"), xShape.size());
+    const size_t batchDims = static_cast<size_t>(c.intAttr("batch_dims"));
+    const int64_t batch = product(xShape, 0, batchDims), pre = product(xShape, batchDims, axis);
+    const int64_t size = xShape[axis], inner = product(xShape, axis + 1, xShape.size());
+    const int64_t count = product(indexShape, batchDims, indexShape.size());
+    Value* rows = c.reshape(c.operand(1), {batch, 1, 1, count});
+    Value* positions = c.reshape(iota(c, size), {size, 1});
+    Value* oneHotT = c.cast(c.create("equal", {rows, positions}), x->type.dtype);
+    Value* g = c.reshape(c.cotangent(), {batch, pre, count, inner});
+    return {c.reshape(c.create("matmul", {oneHotT, g}), xShape), nullptr};
+}
+
+Value* scatterAdd(VjpContext& c, Value* data, Value* indices, Value* updates) {
+    return c.create("scatter_along_axis", {data, indices, updates},
+                    {{"axis", c.intAttr("axis")}, {"mode", std::string("add")}});
+}
+
+Value* gatherAlong(VjpContext& c, Value* x, Value* indices) {
+    return c.create("gather_along_axis", {x, indices}, {{"axis", c.intAttr("axis")}});
+}
+
+// Elementwise gather: the cotangent added into zeros where each element was read. A one-hot
+// would hold indices x size elements per line; scatter_along_axis with mode add is exact.
+std::vector<Value*> gatherAlongAxisVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {scatterAdd(c, c.zerosLike(c.operand(0)), c.operand(1), c.cotangent()), nullptr};
+}
+
+// Whether update element e is the one that stays at its target (updates apply in order, so
+// the last one to each position wins): each writes its own number along the axis, and checks
+// that it is the number left there.
+Value* lastWriters(VjpContext& c, Value* data, Value* indices) {
+    const Shape& shape = indices->type.shape;
+    const size_t axis = *normalizeAxis(c.intAttr("axis"), shape.size());
+    Shape lineShape(shape.size(), 1);
+    lineShape[axis] = shape[axis];
+    std::vector<int64_t> reps(shape);
+    reps[axis] = 1;
+    Value* numbers =
+        c.create("tile", {c.reshape(iota(c, shape[axis]), lineShape)}, {{"reps", reps}});
+    Value* written = c.create("scatter_along_axis",
+                              {c.splat({DType::Int32, data->type.shape}, -1), indices, numbers},
+                              {{"axis", c.intAttr("axis")}, {"mode", std::string("update")}});
+    return c.create("equal", {gatherAlong(c, written, indices), numbers});
+}
+
+// update: positions written lose data's cotangent to the update that stays there; add and sub
+// pass it to both. mul, div, max and min are not differentiated (yet).
+std::vector<Value*> scatterAlongAxisVjp(VjpContext& c) {
+    const std::string& mode = c.stringAttr("mode");
+    if (mode != "update" && mode != "add" && mode != "sub")
+        c.unsupported("with mode '" + mode + "' is not implemented");
+    Value* g = c.cotangent();
+    Value* indices = c.operand(1);
+    Value* dData = nullptr;
+    Value* dUpdates = nullptr;
+    if (c.wants(0))
+        dData = mode == "update"
+                    ? c.create("scatter_along_axis", {g, indices, c.zerosLike(c.operand(2))},
+                               {{"axis", c.intAttr("axis")}, {"mode", std::string("update")}})
+                    : g;
+    if (c.wants(2)) {
+        dUpdates = gatherAlong(c, g, indices);
+        if (mode == "sub") dUpdates = c.neg(dUpdates);
+        if (mode == "update") dUpdates = c.where(lastWriters(c, c.operand(0), indices), dUpdates);
+    }
+    return {dData, nullptr, dUpdates};
+}
 } // namespace
 
 void registerGatherOps(OpRegistry& registry) {
@@ -128,6 +222,7 @@ void registerGatherOps(OpRegistry& registry) {
         .infer = inferGather,
         .summary = "the slices of x along axis at int32 indices (shape x[:axis] + "
                    "indices[batch_dims:] + x[axis+1:]); the embedding lookup",
+        .vjp = gatherVjp,
     });
     registry.add({
         .name = "gather_along_axis",
@@ -135,6 +230,7 @@ void registerGatherOps(OpRegistry& registry) {
         .attrs = {{"axis", AttrKind::Int, int64_t{0}}},
         .infer = inferGatherAlongAxis,
         .summary = "x at int32 indices along axis, elementwise (numpy take_along_axis)",
+        .vjp = gatherAlongAxisVjp,
     });
     registry.add({
         .name = "scatter_along_axis",
@@ -144,6 +240,7 @@ void registerGatherOps(OpRegistry& registry) {
         .infer = inferScatterAlongAxis,
         .summary = "data with updates combined (mode update/add/sub/mul/div/max/min) into it at "
                    "int32 indices along axis; updates apply in order",
+        .vjp = scatterAlongAxisVjp,
     });
 }
 

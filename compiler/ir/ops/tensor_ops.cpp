@@ -5,6 +5,8 @@
 #include <limits>
 
 #include "ir/ops/op_helpers.hpp"
+#include "ir/ops/slicing.hpp"
+#include "ir/vjp.hpp"
 
 namespace anec::ir {
 
@@ -238,6 +240,175 @@ Results inferArgsort(const InferContext& ctx) {
     if (!axis) return fail(axis.error());
     return ops::single({DType::Int32, ctx.operand(0)->shape});
 }
+// ---- gradients ----
+
+std::vector<int64_t> oneAxis(size_t axis) {
+    return {static_cast<int64_t>(axis)};
+}
+
+// band_part is a fixed mask: the cotangent masked the same way.
+std::vector<Value*> bandPartVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {c.create("band_part", {c.cotangent()},
+                     {{"lower", c.intAttr("lower")}, {"upper", c.intAttr("upper")}})};
+}
+
+// x_k reaches every y_i whose sum includes it, i.e. the i on the other side of k: the cotangent
+// summed the other way round (exclusive stays exclusive).
+std::vector<Value*> cumsumVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {c.create("cumsum", {c.cotangent()},
+                     {{"axis", c.intAttr("axis")},
+                      {"exclusive", c.boolAttr("exclusive")},
+                      {"reverse", !c.boolAttr("reverse")}})};
+}
+
+// Every element is the value: its cotangent is the sum.
+std::vector<Value*> fillVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {c.sumToShape(c.cotangent(), {})};
+}
+
+// Element i is start + i * step (the length depends on end only through a ceil: no gradient).
+std::vector<Value*> rangeVjp(VjpContext& c) {
+    Value* g = c.cotangent();
+    std::vector<Value*> gradients(3, nullptr);
+    if (c.wants(0)) gradients[0] = c.sumToShape(g, {});
+    if (c.wants(2)) {
+        const DType dtype = g->type.dtype;
+        const double count = static_cast<double>(g->type.shape[0]);
+        Value* index =
+            c.create("range_1d", {c.scalar(0, dtype), c.scalar(count, dtype), c.scalar(1, dtype)});
+        gradients[2] = c.sumToShape(c.mul(g, index), {});
+    }
+    return gradients;
+}
+
+// The cotangent along one padded axis of size n, (before, after) added: the middle, plus the
+// border elements' cotangents added to the elements they copied.
+Value* unpadAxis(VjpContext& c, Value* g, size_t axis, int64_t before, int64_t after, int64_t n,
+                 const std::string& mode) {
+    Value* middle = sliceAlongAxis(c, g, axis, before, n);
+    if (before > 0) {
+        Value* border = sliceAlongAxis(c, g, axis, 0, before);
+        if (mode == "replicate") // every border element copies element 0
+            middle =
+                c.add(middle, padAlongAxis(c, c.sumKeep(border, oneAxis(axis)), axis, 0, n - 1));
+        else // reflect: border element j copies element before - j, so reversed it covers 1..before
+            middle = c.add(middle,
+                           padAlongAxis(c, c.create("reverse", {border}, {{"axes", oneAxis(axis)}}),
+                                        axis, 1, n - 1 - before));
+    }
+    if (after > 0) {
+        Value* border = sliceAlongAxis(c, g, axis, before + n, after);
+        if (mode == "replicate") // every border element copies element n - 1
+            middle =
+                c.add(middle, padAlongAxis(c, c.sumKeep(border, oneAxis(axis)), axis, n - 1, 0));
+        else // reflect: border element t copies n - 2 - t, so reversed it covers n-1-after..n-2
+            middle = c.add(middle,
+                           padAlongAxis(c, c.create("reverse", {border}, {{"axes", oneAxis(axis)}}),
+                                        axis, n - 1 - after, 1));
+    }
+    return middle;
+}
+
+// Constant padding: the middle block of the cotangent. Reflect and replicate padding also send
+// the border's cotangent back to the elements it copied, one axis after the other (the source
+// index is computed per axis).
+std::vector<Value*> padVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    const Shape& x = c.operand(0)->type.shape;
+    const std::vector<int64_t>& pad = c.intListAttr("pad");
+    const std::string& mode = c.stringAttr("mode");
+    const size_t first = x.size() - pad.size() / 2;
+    Value* g = c.cotangent();
+    if (mode == "constant") {
+        std::vector<int64_t> begin(x.size(), 0);
+        for (size_t d = first; d < x.size(); ++d)
+            begin[d] = pad[2 * (d - first)];
+        return {
+            c.create("slice_by_size", {g}, {{"begin", begin}, {"size", std::vector<int64_t>(x)}})};
+    }
+    for (size_t d = first; d < x.size(); ++d)
+        g = unpadAxis(c, g, d, pad[2 * (d - first)], pad[2 * (d - first) + 1], x[d], mode);
+    return {g};
+}
+
+// Sums the cotangent over each block of `factors[d]` along every dim d, blocks of `inner`
+// being the repetitions (upsample: element j of a block) or `outer` ones (tile: block r).
+Value* sumBlocks(VjpContext& c, Value* g, const Shape& x, const std::vector<int64_t>& factors,
+                 bool repeatsOutside) {
+    Shape grouped;
+    std::vector<int64_t> summed;
+    for (size_t d = 0; d < x.size(); ++d) {
+        if (factors[d] == 1) {
+            grouped.push_back(x[d]);
+            continue;
+        }
+        const int64_t at = static_cast<int64_t>(grouped.size()) + (repeatsOutside ? 0 : 1);
+        grouped.push_back(repeatsOutside ? factors[d] : x[d]);
+        grouped.push_back(repeatsOutside ? x[d] : factors[d]);
+        summed.push_back(at);
+    }
+    return c.reshape(c.sumKeep(c.reshape(g, grouped), summed), x);
+}
+
+// Copy r of dim d holds x's dim d whole: [r * n] viewed as [r, n], summed over r.
+std::vector<Value*> tileVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {sumBlocks(c, c.cotangent(), c.operand(0)->type.shape, c.intListAttr("reps"), true)};
+}
+
+// Each element fills an sh x sw block: [H * sh] viewed as [H, sh], summed over sh (and W).
+std::vector<Value*> upsampleVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    const Shape& x = c.operand(0)->type.shape;
+    std::vector<int64_t> factors(x.size(), 1);
+    factors[x.size() - 2] = c.intAttr("scale_factor_height");
+    factors[x.size() - 1] = c.intAttr("scale_factor_width");
+    return {sumBlocks(c, c.cotangent(), x, factors, false)};
+}
+
+// Value k is index k of the new axis: split it into single slices, reshaped to the values.
+std::vector<Value*> stackVjp(VjpContext& c) {
+    const Shape& shape = c.operand(0)->type.shape;
+    const size_t n = c.numOperands();
+    const int64_t axis = static_cast<int64_t>(*normalizeAxis(c.intAttr("axis"), shape.size() + 1));
+    std::vector<Value*> pieces{c.cotangent()};
+    if (n > 1)
+        pieces = c.createMulti("split", {c.cotangent()},
+                               {{"axis", axis}, {"split_sizes", std::vector<int64_t>(n, 1)}});
+    std::vector<Value*> gradients(n, nullptr);
+    for (size_t i = 0; i < n; ++i)
+        if (c.wants(i)) gradients[i] = c.reshape(pieces[i], shape);
+    return gradients;
+}
+
+std::vector<Value*> reverseVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {c.create("reverse", {c.cotangent()}, {{"axes", c.intListAttr("axes")}})};
+}
+
+// Result [n, c, h * f + i, w * f + j] is x [n, c * f * f + i * f + j, h, w]: the cotangent
+// viewed as [N, C, H, f, W, f], its (i, j) dims moved in front of (H, W), and merged into the
+// channels.
+std::vector<Value*> pixelShuffleVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    const Shape& x = c.operand(0)->type.shape;
+    const int64_t f = c.intAttr("upscale_factor");
+    const int64_t channels = x[1] / (f * f);
+    Value* g = c.reshape(c.cotangent(), {x[0], channels, x[2], f, x[3], f});
+    return {c.reshape(c.transpose(g, {0, 1, 3, 5, 2, 4}), x)};
+}
+
+// The values' cotangent scattered back to where topk took them; the indices are an integer
+// result (ties: the element topk picked, the lower index).
+std::vector<Value*> topkVjp(VjpContext& c) {
+    if (!c.wants(0) || !c.cotangent(0)) return {nullptr};
+    Value* x = c.operand(0);
+    return {c.create("scatter_along_axis", {c.zerosLike(x), c.result(1), c.cotangent(0)},
+                     {{"axis", c.intAttr("axis")}, {"mode", std::string("add")}})};
+}
 } // namespace
 
 void registerTensorOps(OpRegistry& registry) {
@@ -248,6 +419,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferBandPart,
         .summary = "x where the last two dims (row m, column n) satisfy m - n <= lower and "
                    "n - m <= upper (negative: no limit), else 0 / false",
+        .vjp = bandPartVjp,
     });
     registry.add({
         .name = "cumsum",
@@ -258,6 +430,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferCumsum,
         .summary = "running sums along axis (exclusive: without the element itself; reverse: "
                    "from the end)",
+        .vjp = cumsumVjp,
     });
     registry.add({
         .name = "fill",
@@ -265,6 +438,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"shape", AttrKind::IntList, std::nullopt}},
         .infer = inferFill,
         .summary = "a tensor of shape filled with the scalar value (absent: fp32 0)",
+        .vjp = fillVjp,
     });
     registry.add({
         .name = "range_1d",
@@ -273,6 +447,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferRange,
         .summary = "start, start + step, ... up to end (exclusive), like numpy.arange; constant "
                    "int32, fp16 or fp32 scalars",
+        .vjp = rangeVjp,
     });
     registry.add({
         .name = "pad",
@@ -283,6 +458,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferPad,
         .summary = "pads the last len(pad)/2 dims by (before, after) pairs: mode constant "
                    "(constant_val), reflect or replicate",
+        .vjp = padVjp,
     });
     registry.add({
         .name = "tile",
@@ -290,6 +466,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"reps", AttrKind::IntList, std::nullopt}},
         .infer = inferTile,
         .summary = "x repeated reps[d] times along each dim d",
+        .vjp = tileVjp,
     });
     registry.add({
         .name = "stack",
@@ -297,6 +474,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"axis", AttrKind::Int, std::nullopt}},
         .infer = inferStack,
         .summary = "tensors of one type joined along a new axis (of the result)",
+        .vjp = stackVjp,
     });
     registry.add({
         .name = "reverse",
@@ -304,6 +482,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"axes", AttrKind::IntList, std::vector<int64_t>{}}},
         .infer = inferReverse,
         .summary = "x with the order of the elements along axes reversed (empty: all axes)",
+        .vjp = reverseVjp,
     });
     registry.add({
         .name = "pixel_shuffle",
@@ -311,6 +490,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"upscale_factor", AttrKind::Int, std::nullopt}},
         .infer = inferPixelShuffle,
         .summary = "[N, C*f*f, H, W] -> [N, C, H*f, W*f]: channels into space (PixelShuffle)",
+        .vjp = pixelShuffleVjp,
     });
     registry.add({
         .name = "upsample_nearest_neighbor",
@@ -319,6 +499,7 @@ void registerTensorOps(OpRegistry& registry) {
                   {"scale_factor_width", AttrKind::Int, int64_t{1}}},
         .infer = inferUpsample,
         .summary = "repeats each element of the last two dims by integer scale factors",
+        .vjp = upsampleVjp,
     });
     registry.add({
         .name = "topk",
@@ -329,6 +510,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferTopk,
         .summary = "the k largest (ascending: smallest) values along axis and their int32 "
                    "indices, sorted; ties keep the lower index first",
+        .vjp = topkVjp,
     });
     registry.add({
         .name = "argsort",

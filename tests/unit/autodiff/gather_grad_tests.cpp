@@ -1,0 +1,92 @@
+// Gradient checks of gather, gather_along_axis and scatter_along_axis against float64 central
+// differences. Random indices repeat, so the sums over repeated rows are checked too.
+#include "gradcheck.hpp"
+
+namespace anec::test {
+namespace {
+using ir::AttrMap;
+
+ir::TensorType f32(ir::Shape shape) {
+    return {ir::DType::Fp32, std::move(shape)};
+}
+
+GradTensor input(const std::string& name, ir::Shape shape) {
+    return {name, f32(std::move(shape))};
+}
+
+// Random int32 indices in [0, size - 1], a kernel input or (constant) a const op.
+GradTensor indices(ir::Shape shape, int64_t size, bool constant = false) {
+    return {"indices", {ir::DType::Int32, std::move(shape)}, {}, constant, false, false,
+            0,         static_cast<double>(size - 1)};
+}
+} // namespace
+
+TEST_CASE("gather: the cotangent summed into the gathered rows (one-hot matmul)",
+          "[autodiff][grad]") {
+    for (uint32_t seed : {1u, 2u}) {
+        // The embedding lookup: rows of a table.
+        checkOpGradient("gather", {input("x", {5, 3}), indices({2, 4}, 5)}, {}, {}, seed);
+        checkOpGradient("gather", {input("x", {5, 3}), indices({}, 5, true)}, {}, {}, seed);
+        checkOpGradient("gather", {input("x", {2, 4, 3}), indices({5}, 4)}, {{"axis", int64_t{1}}},
+                        {}, seed);
+        checkOpGradient("gather", {input("x", {2, 3, 4}), indices({2, 3}, 4, true)},
+                        {{"axis", int64_t{-1}}}, {}, seed);
+        checkOpGradient("gather", {input("x", {2, 4, 3}), indices({2, 3}, 4)},
+                        {{"axis", int64_t{1}}, {"batch_dims", int64_t{1}}}, {}, seed);
+        checkOpGradient("gather", {input("x", {2, 3, 4, 2}), indices({2, 3, 5}, 4)},
+                        {{"axis", int64_t{2}}, {"batch_dims", int64_t{2}}}, {}, seed);
+        checkOpGradient("gather", {input("x", {2, 2, 4, 2}), indices({2, 3}, 4)},
+                        {{"axis", int64_t{2}}, {"batch_dims", int64_t{1}}}, {}, seed);
+    }
+}
+
+TEST_CASE("gather_along_axis: the cotangent added where each element was read",
+          "[autodiff][grad]") {
+    for (uint32_t seed : {1u, 2u}) {
+        checkOpGradient("gather_along_axis", {input("x", {4, 3}), indices({6, 3}, 4)}, {}, {},
+                        seed);
+        checkOpGradient("gather_along_axis", {input("x", {2, 4, 3}), indices({2, 2, 3}, 4)},
+                        {{"axis", int64_t{1}}}, {}, seed);
+        checkOpGradient("gather_along_axis", {input("x", {2, 3, 4}), indices({2, 3, 5}, 4, true)},
+                        {{"axis", int64_t{-1}}}, {}, seed);
+    }
+}
+
+TEST_CASE("scatter_along_axis: data where not overwritten, updates where they stay",
+          "[autodiff][grad]") {
+    for (const std::string mode : {"update", "add", "sub"})
+        for (uint32_t seed : {1u, 2u, 3u}) {
+            INFO("mode " << mode << ", seed " << seed);
+            // Three updates per line into four places: repeats are likely (the last one wins).
+            checkOpGradient("scatter_along_axis",
+                            {input("data", {4, 3}), indices({3, 3}, 4), input("updates", {3, 3})},
+                            {{"mode", mode}}, {}, seed);
+            checkOpGradient(
+                "scatter_along_axis",
+                {input("data", {2, 3, 4}), indices({2, 3, 5}, 4), input("updates", {2, 3, 5})},
+                {{"axis", int64_t{-1}}, {"mode", mode}}, {}, seed);
+            checkOpGradient("scatter_along_axis",
+                            {input("data", {2, 5, 2}), indices({2, 2, 2}, 5, true),
+                             input("updates", {2, 2, 2})},
+                            {{"axis", int64_t{1}}, {"mode", mode}}, {}, seed);
+        }
+}
+
+TEST_CASE("scatter_along_axis: modes without a gradient say so", "[autodiff][grad]") {
+    auto kernel = std::make_unique<ir::Kernel>();
+    kernel->name = "fwd";
+    ir::Builder builder(*kernel);
+    ir::Value* data = kernel->addInput("data", f32({4, 3}));
+    ir::Value* index = kernel->addInput("indices", {ir::DType::Int32, {2, 3}});
+    ir::Value* updates = kernel->addInput("updates", f32({2, 3}));
+    auto op = builder.create("scatter_along_axis", {data, index, updates},
+                             {{"mode", std::string("max")}});
+    REQUIRE(op);
+    kernel->outputs.push_back({"out", (*op)->result(), {}});
+    autodiff::GradResult grad =
+        autodiff::gradKernel(*kernel, {"bwd", {"data"}, {"d_data"}, {}, 1, {}});
+    CHECK(!grad.backward);
+    CHECK(grad.error.find("with mode 'max' is not implemented") != std::string::npos);
+}
+
+} // namespace anec::test
