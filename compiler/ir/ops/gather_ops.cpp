@@ -119,6 +119,7 @@ Results inferScatterAlongAxis(const InferContext& ctx) {
         return fail(ok.error());
     return ops::single(data);
 }
+
 // ---- gradients: indices are integers and get none ----
 
 int64_t product(const Shape& shape, size_t begin, size_t end) {
@@ -137,8 +138,10 @@ Value* iota(VjpContext& c, int64_t count) {
 
 // The cotangent added into zeros at the gathered rows. Not a scatter, which the ANE lacks: with
 // x = [batch, pre, size, inner], indices = [batch, count] and the cotangent
-// g = [batch, pre, count, inner], dx = onehot^T @ g, where onehot^T[b, s, i] = (indices[b, i] == s)
-// (a compare and a cast) and the matmul sums the rows of repeated indices.
+// g = [batch, pre, count, inner], dx = onehotT @ g, where onehotT[b, s, i] is
+// indices[b, i] == s (a compare and a cast) and the matmul sums the rows of repeated indices.
+// It holds batch * size * count elements: for a large vocabulary a scatter_along_axis (mode add)
+// would be smaller.
 std::vector<Value*> gatherVjp(VjpContext& c) {
     if (!c.wants(0)) return {nullptr};
     Value* x = c.operand(0);

@@ -270,10 +270,7 @@ std::vector<Value*> splitVjp(VjpContext& c) {
     return {c.create("concat", pieces, {{"axis", axis}})};
 }
 
-// The cotangent of a slice lands where the slice read x, zeros everywhere else: per axis, a
-// backward walk is reversed and a stride s > 1 spreads the elements s apart (interleaved with
-// zero tensors), then one pad puts the block at its place. No scatter: pad and concat suit the
-// ANE.
+// g with step - 1 zeros after each element along the axis (concat with zero tensors, interleaved).
 Value* spreadAlongAxis(VjpContext& c, Value* g, size_t axis, int64_t step) {
     std::vector<Value*> parts{g};
     Value* zeros = c.zerosLike(g);
@@ -282,6 +279,9 @@ Value* spreadAlongAxis(VjpContext& c, Value* g, size_t axis, int64_t step) {
     return c.create("concat", parts, {{"axis", static_cast<int64_t>(axis)}, {"interleave", true}});
 }
 
+// The cotangent of a slice lands where the slice read x, zeros everywhere else: per axis, a
+// backward walk is reversed and a stride s > 1 spreads the elements s apart, then one pad puts
+// the block at its place. No scatter: pad and concat suit the ANE.
 std::vector<Value*> sliceVjp(VjpContext& c, bool byIndex) {
     if (!c.wants(0)) return {nullptr};
     const TensorType& x = c.operand(0)->type;
@@ -299,7 +299,8 @@ std::vector<Value*> sliceVjp(VjpContext& c, bool byIndex) {
             low = slice.start + (slice.count - 1) * step;
             step = -step;
             if (slice.count > 1)
-                g = c.create("reverse", {g}, {{"axes", std::vector<int64_t>{int64_t(axis)}}});
+                g = c.create("reverse", {g},
+                             {{"axes", std::vector<int64_t>{static_cast<int64_t>(axis)}}});
         }
         int64_t extent = slice.count; // elements of g along the axis after spreading
         if (step > 1 && slice.count > 1) {

@@ -240,7 +240,8 @@ Results inferArgsort(const InferContext& ctx) {
     if (!axis) return fail(axis.error());
     return ops::single({DType::Int32, ctx.operand(0)->shape});
 }
-// ---- gradients ----
+
+// ---- gradients (argsort and topk's indices are integers: none) ----
 
 std::vector<int64_t> oneAxis(size_t axis) {
     return {static_cast<int64_t>(axis)};
@@ -284,32 +285,37 @@ std::vector<Value*> rangeVjp(VjpContext& c) {
     return gradients;
 }
 
-// The cotangent along one padded axis of size n, (before, after) added: the middle, plus the
-// border elements' cotangents added to the elements they copied.
+// Where the cotangent of a border (`count` elements on the `front` or back side of an axis of
+// size n) goes in x, as a tensor of x's size along that axis. Replicate copies the edge element
+// into each border element; reflect mirrors without the edge: front border element j copies
+// element count - j and back border element t copies n - 2 - t, so the reversed border lands on
+// 1..count or n-1-count..n-2.
+Value* borderToSource(VjpContext& c, Value* border, size_t axis, int64_t count, int64_t n,
+                      bool front, const std::string& mode) {
+    if (mode == "replicate") {
+        Value* edge = c.sumKeep(border, oneAxis(axis));
+        return front ? padAlongAxis(c, edge, axis, 0, n - 1)
+                     : padAlongAxis(c, edge, axis, n - 1, 0);
+    }
+    Value* mirrored = c.create("reverse", {border}, {{"axes", oneAxis(axis)}});
+    return front ? padAlongAxis(c, mirrored, axis, 1, n - 1 - count)
+                 : padAlongAxis(c, mirrored, axis, n - 1 - count, 1);
+}
+
+// The cotangent along one axis of size n padded by (before, after) in mode reflect or
+// replicate: the middle, plus each border's cotangent added to the elements it copied.
 Value* unpadAxis(VjpContext& c, Value* g, size_t axis, int64_t before, int64_t after, int64_t n,
                  const std::string& mode) {
-    Value* middle = sliceAlongAxis(c, g, axis, before, n);
+    Value* total = sliceAlongAxis(c, g, axis, before, n);
     if (before > 0) {
         Value* border = sliceAlongAxis(c, g, axis, 0, before);
-        if (mode == "replicate") // every border element copies element 0
-            middle =
-                c.add(middle, padAlongAxis(c, c.sumKeep(border, oneAxis(axis)), axis, 0, n - 1));
-        else // reflect: border element j copies element before - j, so reversed it covers 1..before
-            middle = c.add(middle,
-                           padAlongAxis(c, c.create("reverse", {border}, {{"axes", oneAxis(axis)}}),
-                                        axis, 1, n - 1 - before));
+        total = c.add(total, borderToSource(c, border, axis, before, n, true, mode));
     }
     if (after > 0) {
         Value* border = sliceAlongAxis(c, g, axis, before + n, after);
-        if (mode == "replicate") // every border element copies element n - 1
-            middle =
-                c.add(middle, padAlongAxis(c, c.sumKeep(border, oneAxis(axis)), axis, n - 1, 0));
-        else // reflect: border element t copies n - 2 - t, so reversed it covers n-1-after..n-2
-            middle = c.add(middle,
-                           padAlongAxis(c, c.create("reverse", {border}, {{"axes", oneAxis(axis)}}),
-                                        axis, n - 1 - after, 1));
+        total = c.add(total, borderToSource(c, border, axis, after, n, false, mode));
     }
-    return middle;
+    return total;
 }
 
 // Constant padding: the middle block of the cotangent. Reflect and replicate padding also send
@@ -334,8 +340,10 @@ std::vector<Value*> padVjp(VjpContext& c) {
     return {g};
 }
 
-// Sums the cotangent over each block of `factors[d]` along every dim d, blocks of `inner`
-// being the repetitions (upsample: element j of a block) or `outer` ones (tile: block r).
+// The cotangent of a result that repeats x `factors[d]` times along each dim d, summed over the
+// repeats: dim d of size x[d] * factors[d] viewed as [factors[d], x[d]] (tile: whole copies of x
+// follow each other, `repeatsOutside`) or as [x[d], factors[d]] (upsample: each element
+// repeated in place), the repeat dim summed away.
 Value* sumBlocks(VjpContext& c, Value* g, const Shape& x, const std::vector<int64_t>& factors,
                  bool repeatsOutside) {
     Shape grouped;
