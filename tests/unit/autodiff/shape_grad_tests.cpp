@@ -206,4 +206,36 @@ TEST_CASE("topk: the values' cotangent scattered back to where they came from",
         }
 }
 
+TEST_CASE("shape ops chained: the cotangents of a value used twice add up", "[autodiff][grad]") {
+    // x split into pieces that are re-joined interleaved, plus a strided, reversed slice of x
+    // padded back to the joined shape: x receives cotangents along both paths.
+    GradCase chained{
+        {{"x", {ir::DType::Fp32, {4, 6}}}},
+        [](ir::Builder& builder, const std::vector<ir::Value*>& values) {
+            auto value = [&](const std::string& kind, std::vector<ir::Value*> operands,
+                             ir::AttrMap attrs) {
+                auto v = builder.createValue(kind, std::move(operands), std::move(attrs));
+                INFO(kind << ": " << (v ? "" : v.error()));
+                REQUIRE(v);
+                return *v;
+            };
+            auto pieces = builder.create("split", {values[0]},
+                                         {{"axis", int64_t{1}}, {"num_splits", int64_t{3}}});
+            REQUIRE(pieces);
+            ir::Value* joined = value("concat", {(*pieces)->result(2), (*pieces)->result(0)},
+                                      {{"axis", int64_t{0}}, {"interleave", true}}); // [8, 2]
+            ir::Value* sliced = value("slice_by_index", {values[0]},
+                                      {{"begin", std::vector<int64_t>{3, 5}},
+                                       {"end", std::vector<int64_t>{0, 0}},
+                                       {"stride", std::vector<int64_t>{-1, -3}}}); // [3, 2]
+            ir::Value* padded = value("pad", {sliced},
+                                      {{"pad", std::vector<int64_t>{2, 3, 0, 0}},
+                                       {"mode", std::string("replicate")}}); // [8, 2]
+            ir::Value* sum = value("add", {joined, padded}, {});
+            builder.kernel().outputs.push_back({"out", sum, {}});
+        }};
+    for (uint32_t seed : {1u, 2u})
+        GradChecker(chained, seed).check();
+}
+
 } // namespace anec::test
