@@ -122,7 +122,7 @@ Results inferScatterAlongAxis(const InferContext& ctx) {
 
 // ---- gradients: indices are integers and get none ----
 
-int64_t product(const Shape& shape, size_t begin, size_t end) {
+int64_t productOfDims(const Shape& shape, size_t begin, size_t end) {
     int64_t n = 1;
     for (size_t d = begin; d < end; ++d)
         n *= shape[d];
@@ -130,7 +130,7 @@ int64_t product(const Shape& shape, size_t begin, size_t end) {
 }
 
 // 0, 1, ..., count - 1 as int32.
-Value* iota(VjpContext& c, int64_t count) {
+Value* int32Range(VjpContext& c, int64_t count) {
     return c.create("range_1d",
                     {c.scalar(0, DType::Int32), c.scalar(static_cast<double>(count), DType::Int32),
                      c.scalar(1, DType::Int32)});
@@ -149,11 +149,12 @@ std::vector<Value*> gatherVjp(VjpContext& c) {
     const Shape& indexShape = c.operand(1)->type.shape;
     const size_t axis = *normalizeAxis(c.intAttr("axis"), xShape.size());
     const size_t batchDims = static_cast<size_t>(c.intAttr("batch_dims"));
-    const int64_t batch = product(xShape, 0, batchDims), pre = product(xShape, batchDims, axis);
-    const int64_t size = xShape[axis], inner = product(xShape, axis + 1, xShape.size());
-    const int64_t count = product(indexShape, batchDims, indexShape.size());
+    const int64_t batch = productOfDims(xShape, 0, batchDims),
+                  pre = productOfDims(xShape, batchDims, axis);
+    const int64_t size = xShape[axis], inner = productOfDims(xShape, axis + 1, xShape.size());
+    const int64_t count = productOfDims(indexShape, batchDims, indexShape.size());
     Value* rows = c.reshape(c.operand(1), {batch, 1, 1, count});
-    Value* positions = c.reshape(iota(c, size), {size, 1});
+    Value* positions = c.reshape(int32Range(c, size), {size, 1});
     Value* oneHotT = c.cast(c.create("equal", {rows, positions}), x->type.dtype);
     Value* g = c.reshape(c.cotangent(), {batch, pre, count, inner});
     return {c.reshape(c.create("matmul", {oneHotT, g}), xShape), nullptr};
@@ -186,7 +187,7 @@ Value* lastWriters(VjpContext& c, Value* data, Value* indices) {
     std::vector<int64_t> reps(shape);
     reps[axis] = 1;
     Value* numbers =
-        c.create("tile", {c.reshape(iota(c, shape[axis]), lineShape)}, {{"reps", reps}});
+        c.create("tile", {c.reshape(int32Range(c, shape[axis]), lineShape)}, {{"reps", reps}});
     Value* written = c.create("scatter_along_axis",
                               {c.splat({DType::Int32, data->type.shape}, -1), indices, numbers},
                               {{"axis", c.intAttr("axis")}, {"mode", std::string("update")}});

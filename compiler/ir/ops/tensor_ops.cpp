@@ -243,7 +243,7 @@ Results inferArgsort(const InferContext& ctx) {
 
 // ---- gradients (argsort and topk's indices are integers: none) ----
 
-std::vector<int64_t> oneAxis(size_t axis) {
+std::vector<int64_t> onlyAxis(size_t axis) {
     return {static_cast<int64_t>(axis)};
 }
 
@@ -293,11 +293,11 @@ std::vector<Value*> rangeVjp(VjpContext& c) {
 Value* borderToSource(VjpContext& c, Value* border, size_t axis, int64_t count, int64_t n,
                       bool front, const std::string& mode) {
     if (mode == "replicate") {
-        Value* edge = c.sumKeep(border, oneAxis(axis));
+        Value* edge = c.sumKeep(border, onlyAxis(axis));
         return front ? padAlongAxis(c, edge, axis, 0, n - 1)
                      : padAlongAxis(c, edge, axis, n - 1, 0);
     }
-    Value* mirrored = c.create("reverse", {border}, {{"axes", oneAxis(axis)}});
+    Value* mirrored = c.create("reverse", {border}, {{"axes", onlyAxis(axis)}});
     return front ? padAlongAxis(c, mirrored, axis, 1, n - 1 - count)
                  : padAlongAxis(c, mirrored, axis, n - 1 - count, 1);
 }
