@@ -176,45 +176,84 @@ std::vector<Value*> gatherAlongAxisVjp(VjpContext& c) {
     return {scatterAdd(c, c.zerosLike(c.operand(0)), c.operand(1), c.cotangent()), nullptr};
 }
 
-// Whether update element e is the one that stays at its target (updates apply in order, so
-// the last one to each position wins): each writes its own number along the axis, and checks
-// that it is the number left there.
-Value* lastWriters(VjpContext& c, Value* data, Value* indices) {
+Value* scatterAlong(VjpContext& c, Value* data, Value* indices, Value* updates,
+                    const std::string& mode) {
+    return c.create("scatter_along_axis", {data, indices, updates},
+                    {{"axis", c.intAttr("axis")}, {"mode", mode}});
+}
+
+// Each update's position along the axis (int32, the shape of indices): it tells the updates of
+// one target apart, and orders them as scatter_along_axis applies them.
+Value* updateNumbers(VjpContext& c, Value* indices) {
     const Shape& shape = indices->type.shape;
     const size_t axis = *normalizeAxis(c.intAttr("axis"), shape.size());
     Shape lineShape(shape.size(), 1);
     lineShape[axis] = shape[axis];
     std::vector<int64_t> reps(shape);
     reps[axis] = 1;
-    Value* numbers =
-        c.create("tile", {c.reshape(int32Range(c, shape[axis]), lineShape)}, {{"reps", reps}});
-    Value* written = c.create("scatter_along_axis",
-                              {c.splat({DType::Int32, data->type.shape}, -1), indices, numbers},
-                              {{"axis", c.intAttr("axis")}, {"mode", std::string("update")}});
+    return c.create("tile", {c.reshape(int32Range(c, shape[axis]), lineShape)}, {{"reps", reps}});
+}
+
+// Mode update: whether each update is the one left at its target (the last one written there).
+Value* lastWriters(VjpContext& c, Value* data, Value* indices) {
+    Value* numbers = updateNumbers(c, indices);
+    Value* written =
+        scatterAlong(c, c.splat({DType::Int32, data->type.shape}, -1), indices, numbers, "update");
     return c.create("equal", {gatherAlong(c, written, indices), numbers});
 }
 
-// update: positions written lose data's cotangent to the update that stays there; add and sub
-// pass it to both. mul, div, max and min are not differentiated (yet).
+// Modes max and min: whether each update is the value the result took. Ties keep the current
+// value (as the forward does): data when it equals the result, else the first update that does.
+Value* chosenUpdates(VjpContext& c, Value* data, Value* indices, Value* updates) {
+    Value* numbers = updateNumbers(c, indices);
+    Value* resultAt = gatherAlong(c, c.result(), indices);
+    Value* candidates =
+        c.create("logical_and", {c.create("equal", {resultAt, updates}),
+                                 c.create("not_equal", {gatherAlong(c, data, indices), resultAt})});
+    const double none = static_cast<double>(updates->type.shape[*normalizeAxis(
+        c.intAttr("axis"), updates->type.rank())]); // larger than every number
+    Value* candidateNumbers =
+        c.create("select", {candidates, numbers, c.scalar(none, DType::Int32)});
+    Value* first = scatterAlong(c, c.splat({DType::Int32, data->type.shape}, none), indices,
+                                candidateNumbers, "min");
+    return c.create("equal", {gatherAlong(c, first, indices), numbers});
+}
+
+// The cotangent of data for each mode (g is the result's).
+Value* scatterDataCotangent(VjpContext& c, const std::string& mode, Value* g) {
+    Value* data = c.operand(0);
+    Value* indices = c.operand(1);
+    Value* updates = c.operand(2);
+    if (mode == "add" || mode == "sub") return g;
+    if (mode == "update") return scatterAlong(c, g, indices, c.zerosLike(updates), "update");
+    if (mode == "div") // the result is data / (the product of its updates)
+        return c.mul(g, scatterAlong(c, c.splat(data->type, 1), indices, updates, "div"));
+    // max, min: where data is the result
+    return c.where(c.create("equal", {c.result(), data}), g);
+}
+
+// The cotangent of the updates for each mode: the result's at their targets, where they count.
+Value* scatterUpdatesCotangent(VjpContext& c, const std::string& mode, Value* g) {
+    Value* data = c.operand(0);
+    Value* indices = c.operand(1);
+    Value* updates = c.operand(2);
+    Value* atTargets = gatherAlong(c, g, indices);
+    if (mode == "add") return atTargets;
+    if (mode == "sub") return c.neg(atTargets);
+    if (mode == "update") return c.where(lastWriters(c, data, indices), atTargets);
+    if (mode == "div") // d(result)/du = -result / u, for every update dividing that target
+        return c.neg(c.div(gatherAlong(c, c.mul(g, c.result()), indices), updates));
+    return c.where(chosenUpdates(c, data, indices, updates), atTargets); // max, min
+}
+
+// mul is left out: an update's cotangent is the product of the others, which only a division
+// (singular at a zero update) or a per-update product would give.
 std::vector<Value*> scatterAlongAxisVjp(VjpContext& c) {
     const std::string& mode = c.stringAttr("mode");
-    if (mode != "update" && mode != "add" && mode != "sub")
-        c.unsupported("with mode '" + mode + "' is not implemented");
+    if (mode == "mul") c.unsupported("with mode 'mul' is not implemented");
     Value* g = c.cotangent();
-    Value* indices = c.operand(1);
-    Value* dData = nullptr;
-    Value* dUpdates = nullptr;
-    if (c.wants(0))
-        dData = mode == "update"
-                    ? c.create("scatter_along_axis", {g, indices, c.zerosLike(c.operand(2))},
-                               {{"axis", c.intAttr("axis")}, {"mode", std::string("update")}})
-                    : g;
-    if (c.wants(2)) {
-        dUpdates = gatherAlong(c, g, indices);
-        if (mode == "sub") dUpdates = c.neg(dUpdates);
-        if (mode == "update") dUpdates = c.where(lastWriters(c, c.operand(0), indices), dUpdates);
-    }
-    return {dData, nullptr, dUpdates};
+    return {c.wants(0) ? scatterDataCotangent(c, mode, g) : nullptr, nullptr,
+            c.wants(2) ? scatterUpdatesCotangent(c, mode, g) : nullptr};
 }
 } // namespace
 
