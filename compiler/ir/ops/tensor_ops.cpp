@@ -332,6 +332,7 @@ std::vector<Value*> padVjp(VjpContext& c) {
         std::vector<int64_t> begin(x.size(), 0);
         for (size_t d = first; d < x.size(); ++d)
             begin[d] = pad[2 * (d - first)];
+        if (g->type.shape == x) return {g}; // all pads 0
         return {
             c.create("slice_by_size", {g}, {{"begin", begin}, {"size", std::vector<int64_t>(x)}})};
     }
