@@ -160,9 +160,10 @@ std::vector<Value*> gatherVjp(VjpContext& c) {
     return {c.reshape(c.create("matmul", {oneHotT, g}), xShape), nullptr};
 }
 
-Value* scatterAdd(VjpContext& c, Value* data, Value* indices, Value* updates) {
+Value* scatterAlong(VjpContext& c, Value* data, Value* indices, Value* updates,
+                    const std::string& mode) {
     return c.create("scatter_along_axis", {data, indices, updates},
-                    {{"axis", c.intAttr("axis")}, {"mode", std::string("add")}});
+                    {{"axis", c.intAttr("axis")}, {"mode", mode}});
 }
 
 Value* gatherAlong(VjpContext& c, Value* x, Value* indices) {
@@ -173,13 +174,8 @@ Value* gatherAlong(VjpContext& c, Value* x, Value* indices) {
 // would hold indices x size elements per line; scatter_along_axis with mode add is exact.
 std::vector<Value*> gatherAlongAxisVjp(VjpContext& c) {
     if (!c.wants(0)) return {nullptr};
-    return {scatterAdd(c, c.zerosLike(c.operand(0)), c.operand(1), c.cotangent()), nullptr};
-}
-
-Value* scatterAlong(VjpContext& c, Value* data, Value* indices, Value* updates,
-                    const std::string& mode) {
-    return c.create("scatter_along_axis", {data, indices, updates},
-                    {{"axis", c.intAttr("axis")}, {"mode", mode}});
+    return {scatterAlong(c, c.zerosLike(c.operand(0)), c.operand(1), c.cotangent(), "add"),
+            nullptr};
 }
 
 // Each update's position along the axis (int32, the shape of indices): it tells the updates of
