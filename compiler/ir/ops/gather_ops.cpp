@@ -224,8 +224,26 @@ Value* scatterDataCotangent(VjpContext& c, const std::string& mode, Value* g) {
     if (mode == "update") return scatterAlong(c, g, indices, c.zerosLike(updates), "update");
     if (mode == "div") // the result is data / (the product of its updates)
         return c.mul(g, scatterAlong(c, c.splat(data->type, 1), indices, updates, "div"));
+    if (mode == "mul") // the result is data * (the product of its updates)
+        return c.mul(g, scatterAlong(c, c.splat(data->type, 1), indices, updates, "mul"));
     // max, min: where data is the result
     return c.where(c.create("equal", {c.result(), data}), g);
+}
+
+// Mode mul: the product of the other updates to each update's target, without dividing by a
+// zero: with P the product of the non-zero updates at the target and Z the number of zero ones,
+// it is P / u (Z = 0), P for the one zero update (Z = 1), and 0 otherwise.
+Value* productOfOthers(VjpContext& c, Value* data, Value* indices, Value* updates) {
+    const DType dtype = updates->type.dtype;
+    Value* isZero = c.create("equal", {updates, c.scalar(0, dtype)});
+    Value* nonZero = c.create("select", {isZero, c.scalar(1, dtype), updates});
+    Value* product =
+        gatherAlong(c, scatterAlong(c, c.splat(data->type, 1), indices, nonZero, "mul"), indices);
+    Value* zeros = gatherAlong(
+        c, scatterAlong(c, c.zerosLike(data), indices, c.cast(isZero, dtype), "add"), indices);
+    Value* zerosElsewhere = c.sub(zeros, c.cast(isZero, dtype)); // zero updates but this one
+    return c.where(c.create("equal", {zerosElsewhere, c.scalar(0, dtype)}),
+                   c.div(product, nonZero));
 }
 
 // The cotangent of the updates for each mode: the result's at their targets, where they count.
@@ -239,14 +257,14 @@ Value* scatterUpdatesCotangent(VjpContext& c, const std::string& mode, Value* g)
     if (mode == "update") return c.where(lastWriters(c, data, indices), atTargets);
     if (mode == "div") // d(result)/du = -result / u, for every update dividing that target
         return c.neg(c.div(gatherAlong(c, c.mul(g, c.result()), indices), updates));
+    if (mode == "mul") // data times the other updates to that target
+        return c.mul(gatherAlong(c, c.mul(g, data), indices),
+                     productOfOthers(c, data, indices, updates));
     return c.where(chosenUpdates(c, data, indices, updates), atTargets); // max, min
 }
 
-// mul is left out: an update's cotangent is the product of the others, which only a division
-// (singular at a zero update) or a per-update product would give.
 std::vector<Value*> scatterAlongAxisVjp(VjpContext& c) {
     const std::string& mode = c.stringAttr("mode");
-    if (mode == "mul") c.unsupported("with mode 'mul' is not implemented");
     Value* g = c.cotangent();
     return {c.wants(0) ? scatterDataCotangent(c, mode, g) : nullptr, nullptr,
             c.wants(2) ? scatterUpdatesCotangent(c, mode, g) : nullptr};

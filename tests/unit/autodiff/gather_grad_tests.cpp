@@ -54,7 +54,7 @@ TEST_CASE("gather_along_axis: the cotangent added where each element was read",
 
 TEST_CASE("scatter_along_axis: data where not overwritten, updates where they stay",
           "[autodiff][grad]") {
-    for (const std::string mode : {"update", "add", "sub", "div", "max", "min"})
+    for (const std::string mode : {"update", "add", "sub", "mul", "div", "max", "min"})
         for (uint32_t seed : {1u, 2u, 3u}) {
             INFO("mode " << mode << ", seed " << seed);
             // div: updates away from 0; max/min: random values (no ties).
@@ -77,21 +77,18 @@ TEST_CASE("scatter_along_axis: data where not overwritten, updates where they st
         }
 }
 
-TEST_CASE("scatter_along_axis: modes without a gradient say so", "[autodiff][grad]") {
-    auto kernel = std::make_unique<ir::Kernel>();
-    kernel->name = "fwd";
-    ir::Builder builder(*kernel);
-    ir::Value* data = kernel->addInput("data", f32({4, 3}));
-    ir::Value* index = kernel->addInput("indices", {ir::DType::Int32, {2, 3}});
-    ir::Value* updates = kernel->addInput("updates", f32({2, 3}));
-    auto op = builder.create("scatter_along_axis", {data, index, updates},
-                             {{"mode", std::string("mul")}});
-    REQUIRE(op);
-    kernel->outputs.push_back({"out", (*op)->result(), {}});
-    autodiff::GradResult grad =
-        autodiff::gradKernel(*kernel, {"bwd", {"data"}, {"d_data"}, {}, 1, {}});
-    CHECK(!grad.backward);
-    CHECK(grad.error.find("with mode 'mul' is not implemented") != std::string::npos);
+TEST_CASE("scatter_along_axis mode mul: zero updates get the product of the others",
+          "[autodiff][grad]") {
+    // Column 0: targets 1 (updates 2, 0), 3 (0.5); column 1: target 0 (0, 0, 3: two zeros);
+    // column 2: target 2 (0, 1.5) and 1 (-2).
+    const std::vector<double> indices{1, 0, 2, 1, 0, 2, 3, 0, 1};
+    const std::vector<double> updates{2, 0, 0, 0, 0, 1.5, 0.5, 3, -2};
+    for (uint32_t seed : {1u, 2u})
+        checkOpGradient("scatter_along_axis",
+                        {input("data", {4, 3}),
+                         {"indices", {ir::DType::Int32, {3, 3}}, indices, false, false},
+                         {"updates", f32({3, 3}), updates}},
+                        {{"mode", std::string("mul")}}, {}, seed);
 }
 
 // The float64 checks run fp32 kernels; these build the gradients of fp16 kernels (the zeros,
@@ -111,6 +108,7 @@ TEST_CASE("gradients of fp16 gathers, scatters, slices and pads build and verify
         {"scatter_along_axis", {{"axis", int64_t{1}}, {"mode", std::string("update")}}, true},
         {"scatter_along_axis", {{"axis", int64_t{1}}, {"mode", std::string("max")}}, true},
         {"scatter_along_axis", {{"axis", int64_t{1}}, {"mode", std::string("div")}}, true},
+        {"scatter_along_axis", {{"axis", int64_t{1}}, {"mode", std::string("mul")}}, true},
         {"slice_by_index",
          {{"begin", std::vector<int64_t>{3, 0}},
           {"end", std::vector<int64_t>{0, 6}},
