@@ -4,6 +4,7 @@
 
 #include "ir/ops/op_helpers.hpp"
 #include "ir/ops/slicing.hpp"
+#include "ir/vjp.hpp"
 
 namespace anec::ir {
 
@@ -203,6 +204,118 @@ Results inferSqueeze(const InferContext& ctx) {
     return ops::single({x.dtype, out});
 }
 
+// ---- gradients: every shape op moves elements, so its VJP moves the cotangent back ----
+
+// reshape, expand_dims and squeeze keep the element order: the cotangent is reshaped back.
+std::vector<Value*> reshapeBackVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {c.reshape(c.cotangent(), c.operand(0)->type.shape)};
+}
+
+// Result dim i is x dim perm[i], so x dim perm[i] is cotangent dim i: the inverse permutation.
+std::vector<Value*> transposeVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    const std::vector<int64_t>& perm = c.intListAttr("perm");
+    const size_t rank = perm.size();
+    std::vector<int64_t> inverse(rank);
+    for (size_t i = 0; i < rank; ++i)
+        inverse[*normalizeAxis(perm[i], rank)] = static_cast<int64_t>(i);
+    return {c.transpose(c.cotangent(), inverse)};
+}
+
+// The pieces of `g` along `axis` with these sizes (one split; g itself for one piece).
+std::vector<Value*> splitAlong(VjpContext& c, Value* g, size_t axis,
+                               const std::vector<int64_t>& sizes) {
+    if (sizes.size() == 1) return {g};
+    return c.createMulti("split", {g},
+                         {{"axis", static_cast<int64_t>(axis)}, {"split_sizes", sizes}});
+}
+
+// Interleaved values alternate along the axis: [.., along * n, ..] viewed as [.., along, n, ..]
+// holds value k at index k of the new axis.
+std::vector<Value*> interleavedConcatVjp(VjpContext& c, size_t axis) {
+    const size_t n = c.numOperands();
+    const Shape& shape = c.operand(0)->type.shape;
+    Shape grouped = shape;
+    grouped.insert(grouped.begin() + static_cast<std::ptrdiff_t>(axis) + 1,
+                   static_cast<int64_t>(n));
+    std::vector<Value*> pieces =
+        splitAlong(c, c.reshape(c.cotangent(), grouped), axis + 1, std::vector<int64_t>(n, 1));
+    std::vector<Value*> gradients(n, nullptr);
+    for (size_t i = 0; i < n; ++i)
+        if (c.wants(i)) gradients[i] = c.reshape(pieces[i], shape);
+    return gradients;
+}
+
+std::vector<Value*> concatVjp(VjpContext& c) {
+    const size_t axis = *normalizeAxis(c.intAttr("axis"), c.operand(0)->type.rank());
+    if (c.boolAttr("interleave") && c.numOperands() > 1) return interleavedConcatVjp(c, axis);
+    std::vector<int64_t> sizes;
+    for (size_t i = 0; i < c.numOperands(); ++i)
+        sizes.push_back(c.operand(i)->type.shape[axis]);
+    std::vector<Value*> gradients = splitAlong(c, c.cotangent(), axis, sizes);
+    for (size_t i = 0; i < gradients.size(); ++i)
+        if (!c.wants(i)) gradients[i] = nullptr;
+    return gradients;
+}
+
+// The pieces' cotangents joined again; an unused piece contributes zeros.
+std::vector<Value*> splitVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    std::vector<Value*> pieces;
+    for (size_t i = 0; i < c.numResults(); ++i)
+        pieces.push_back(c.cotangentOrZero(i));
+    if (pieces.size() == 1) return {pieces[0]};
+    const int64_t axis = c.intAttr("axis");
+    return {c.create("concat", pieces, {{"axis", axis}})};
+}
+
+// g with step - 1 zeros after each element along the axis (concat with zero tensors, interleaved).
+Value* spreadAlongAxis(VjpContext& c, Value* g, size_t axis, int64_t step) {
+    std::vector<Value*> parts{g};
+    Value* zeros = c.zerosLike(g);
+    for (int64_t k = 1; k < step; ++k)
+        parts.push_back(zeros);
+    return c.create("concat", parts, {{"axis", static_cast<int64_t>(axis)}, {"interleave", true}});
+}
+
+// The cotangent of a slice lands where the slice read x, zeros everywhere else: per axis, a
+// backward walk is reversed and a stride s > 1 spreads the elements s apart, then one pad puts
+// the block at its place. No scatter: pad and concat suit the ANE.
+std::vector<Value*> sliceVjp(VjpContext& c, bool byIndex) {
+    if (!c.wants(0)) return {nullptr};
+    const TensorType& x = c.operand(0)->type;
+    auto slices = byIndex ? resolveSliceByIndex(x, c.attrs()) : resolveSliceBySize(x, c.attrs());
+    if (!slices) c.unsupported("cannot resolve the slice: " + slices.error());
+    Shape walked; // squeezed axes as size 1, so that g has x's rank
+    for (const AxisSlice& slice : *slices)
+        walked.push_back(slice.count);
+    Value* g = c.reshape(c.cotangent(), walked);
+    std::vector<std::pair<int64_t, int64_t>> padding;
+    for (size_t axis = 0; axis < slices->size(); ++axis) {
+        const AxisSlice& slice = (*slices)[axis];
+        int64_t low = slice.start, step = slice.stride;
+        if (step < 0) { // the same elements walked forwards from the lowest one
+            low = slice.start + (slice.count - 1) * step;
+            step = -step;
+            if (slice.count > 1)
+                g = c.create("reverse", {g},
+                             {{"axes", std::vector<int64_t>{static_cast<int64_t>(axis)}}});
+        }
+        int64_t extent = slice.count; // elements of g along the axis after spreading
+        if (step > 1 && slice.count > 1) {
+            g = spreadAlongAxis(c, g, axis, step);
+            extent = slice.count * step; // the trailing zeros may run past the end of x:
+            if (low + extent > x.shape[axis]) {
+                extent = (slice.count - 1) * step + 1;
+                g = sliceAlongAxis(c, g, axis, 0, extent);
+            }
+        }
+        padding.push_back({low, x.shape[axis] - low - extent});
+    }
+    return {padWithZeros(c, g, padding)};
+}
+
 const std::vector<int64_t> kNone{};
 } // namespace
 
@@ -213,6 +326,7 @@ void registerShapeOps(OpRegistry& registry) {
         .attrs = {{"shape", AttrKind::IntList, std::nullopt}},
         .infer = inferReshape,
         .summary = "same elements, new shape (one -1 is inferred, 0 keeps a dimension)",
+        .vjp = reshapeBackVjp,
     });
     registry.add({
         .name = "transpose",
@@ -220,6 +334,7 @@ void registerShapeOps(OpRegistry& registry) {
         .attrs = {{"perm", AttrKind::IntList, std::nullopt}},
         .infer = inferTranspose,
         .summary = "permute dimensions: result dim i is x dim perm[i]",
+        .vjp = transposeVjp,
     });
     registry.add({
         .name = "concat",
@@ -227,6 +342,7 @@ void registerShapeOps(OpRegistry& registry) {
         .attrs = {{"axis", AttrKind::Int, std::nullopt}, {"interleave", AttrKind::Bool, false}},
         .infer = inferConcat,
         .summary = "join tensors along axis (interleave alternates their slices)",
+        .vjp = concatVjp,
     });
     // MIL's split has two optional parameters, exactly as here: an empty split_sizes and a zero
     // num_splits mean "not given" (and are not emitted); at least one must be given.
@@ -238,6 +354,7 @@ void registerShapeOps(OpRegistry& registry) {
                   {"split_sizes", AttrKind::IntList, kNone}},
         .infer = inferSplit,
         .summary = "cut x along axis into num_splits equal parts or parts of split_sizes",
+        .vjp = splitVjp,
     });
     registry.add({
         .name = "slice_by_size",
@@ -246,6 +363,7 @@ void registerShapeOps(OpRegistry& registry) {
                   {"size", AttrKind::IntList, std::nullopt}},
         .infer = [](const InferContext& ctx) { return inferSlice(ctx, false); },
         .summary = "x[begin : begin + size] per axis (size -1 = to the end)",
+        .vjp = [](VjpContext& c) { return sliceVjp(c, false); },
     });
     // Empty stride/mask lists mean the MIL defaults (all 1 / all false) and are not emitted.
     registry.add({
@@ -259,6 +377,7 @@ void registerShapeOps(OpRegistry& registry) {
                   {"squeeze_mask", AttrKind::BoolList, kNone}},
         .infer = [](const InferContext& ctx) { return inferSlice(ctx, true); },
         .summary = "x[begin : end : stride] per axis with numpy semantics; squeeze_mask drops axes",
+        .vjp = [](VjpContext& c) { return sliceVjp(c, true); },
     });
     registry.add({
         .name = "expand_dims",
@@ -266,6 +385,7 @@ void registerShapeOps(OpRegistry& registry) {
         .attrs = {{"axes", AttrKind::IntList, std::nullopt}},
         .infer = inferExpandDims,
         .summary = "insert size-1 dimensions at axes (of the result)",
+        .vjp = reshapeBackVjp,
     });
     registry.add({
         .name = "squeeze",
@@ -273,6 +393,7 @@ void registerShapeOps(OpRegistry& registry) {
         .attrs = {{"axes", AttrKind::IntList, kNone}},
         .infer = inferSqueeze,
         .summary = "remove size-1 dimensions at axes (empty: all of them)",
+        .vjp = reshapeBackVjp,
     });
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ir/ops/op_helpers.hpp"
+#include "ir/vjp.hpp"
 
 namespace anec::ir {
 
@@ -112,6 +113,36 @@ Shape slicedShape(const std::vector<AxisSlice>& slices) {
     for (const AxisSlice& slice : slices)
         if (!slice.squeezed) shape.push_back(slice.count);
     return shape;
+}
+
+Value* sliceAlongAxis(VjpContext& c, Value* x, size_t axis, int64_t begin, int64_t size) {
+    const Shape& shape = x->type.shape;
+    if (begin == 0 && size == shape.at(axis)) return x;
+    std::vector<int64_t> begins(shape.size(), 0), sizes(shape.size(), -1);
+    begins[axis] = begin;
+    sizes[axis] = size;
+    return c.create("slice_by_size", {x}, {{"begin", begins}, {"size", sizes}});
+}
+
+Value* padWithZeros(VjpContext& c, Value* x,
+                    const std::vector<std::pair<int64_t, int64_t>>& perAxis) {
+    // pad covers the last dims only: start at the first axis that gets any zeros.
+    size_t first = perAxis.size();
+    for (size_t d = perAxis.size(); d-- > 0;)
+        if (perAxis[d].first != 0 || perAxis[d].second != 0) first = d;
+    if (first == perAxis.size()) return x;
+    std::vector<int64_t> pad;
+    for (size_t d = first; d < perAxis.size(); ++d) {
+        pad.push_back(perAxis[d].first);
+        pad.push_back(perAxis[d].second);
+    }
+    return c.create("pad", {x}, {{"pad", pad}});
+}
+
+Value* padAlongAxis(VjpContext& c, Value* x, size_t axis, int64_t before, int64_t after) {
+    std::vector<std::pair<int64_t, int64_t>> perAxis(x->type.rank(), {0, 0});
+    perAxis.at(axis) = {before, after};
+    return padWithZeros(c, x, perAxis);
 }
 
 } // namespace anec::ir

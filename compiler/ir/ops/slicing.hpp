@@ -2,6 +2,7 @@
 // The resolved meaning of slice_by_size and slice_by_index attributes: one start/stride/count per
 // input axis. Shared by shape inference and constant folding, so both agree on the semantics.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "ir/attributes.hpp"
@@ -23,5 +24,17 @@ Expected<std::vector<AxisSlice>> resolveSliceByIndex(const TensorType& x, const 
 
 // The result shape: the counts of the axes that are not squeezed.
 Shape slicedShape(const std::vector<AxisSlice>& slices);
+
+// ---- gradient helpers, for the VJPs of the ops that select or pad (shape_ops, tensor_ops) ----
+class Value;
+class VjpContext;
+
+// x[begin : begin + size] along `axis` (slice_by_size); x itself when that is all of it.
+Value* sliceAlongAxis(VjpContext& c, Value* x, size_t axis, int64_t begin, int64_t size);
+// x with (before, after) zeros added along each axis (one constant-mode pad; x when none).
+Value* padWithZeros(VjpContext& c, Value* x,
+                    const std::vector<std::pair<int64_t, int64_t>>& perAxis);
+// x with `before` and `after` zeros added along one axis.
+Value* padAlongAxis(VjpContext& c, Value* x, size_t axis, int64_t before, int64_t after);
 
 } // namespace anec::ir

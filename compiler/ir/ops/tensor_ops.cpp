@@ -5,6 +5,8 @@
 #include <limits>
 
 #include "ir/ops/op_helpers.hpp"
+#include "ir/ops/slicing.hpp"
+#include "ir/vjp.hpp"
 
 namespace anec::ir {
 
@@ -238,6 +240,184 @@ Results inferArgsort(const InferContext& ctx) {
     if (!axis) return fail(axis.error());
     return ops::single({DType::Int32, ctx.operand(0)->shape});
 }
+
+// ---- gradients (argsort and topk's indices are integers: none) ----
+
+std::vector<int64_t> onlyAxis(size_t axis) {
+    return {static_cast<int64_t>(axis)};
+}
+
+// band_part is a fixed mask: the cotangent masked the same way.
+std::vector<Value*> bandPartVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {c.create("band_part", {c.cotangent()},
+                     {{"lower", c.intAttr("lower")}, {"upper", c.intAttr("upper")}})};
+}
+
+// x_k reaches every y_i whose sum includes it, i.e. the i on the other side of k: the cotangent
+// summed the other way round (exclusive stays exclusive).
+std::vector<Value*> cumsumVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {c.create("cumsum", {c.cotangent()},
+                     {{"axis", c.intAttr("axis")},
+                      {"exclusive", c.boolAttr("exclusive")},
+                      {"reverse", !c.boolAttr("reverse")}})};
+}
+
+// Every element is the value: its cotangent is the sum.
+std::vector<Value*> fillVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {c.sumToShape(c.cotangent(), {})};
+}
+
+// Element i is start + i * step (the length depends on end only through a ceil: no gradient).
+std::vector<Value*> rangeVjp(VjpContext& c) {
+    Value* g = c.cotangent();
+    std::vector<Value*> gradients(3, nullptr);
+    if (c.wants(0)) gradients[0] = c.sumToShape(g, {});
+    if (c.wants(2)) {
+        const DType dtype = g->type.dtype;
+        const double count = static_cast<double>(g->type.shape[0]);
+        Value* index =
+            c.create("range_1d", {c.scalar(0, dtype), c.scalar(count, dtype), c.scalar(1, dtype)});
+        gradients[2] = c.sumToShape(c.mul(g, index), {});
+    }
+    return gradients;
+}
+
+// Where the cotangent of a border (`count` elements on the `front` or back side of an axis of
+// size n) goes in x, as a tensor of x's size along that axis. Replicate copies the edge element
+// into each border element; reflect mirrors without the edge: front border element j copies
+// element count - j and back border element t copies n - 2 - t, so the reversed border lands on
+// 1..count or n-1-count..n-2.
+Value* borderToSource(VjpContext& c, Value* border, size_t axis, int64_t count, int64_t n,
+                      bool front, const std::string& mode) {
+    if (mode == "replicate") {
+        Value* edge = c.sumKeep(border, onlyAxis(axis));
+        return front ? padAlongAxis(c, edge, axis, 0, n - 1)
+                     : padAlongAxis(c, edge, axis, n - 1, 0);
+    }
+    Value* mirrored = c.create("reverse", {border}, {{"axes", onlyAxis(axis)}});
+    return front ? padAlongAxis(c, mirrored, axis, 1, n - 1 - count)
+                 : padAlongAxis(c, mirrored, axis, n - 1 - count, 1);
+}
+
+// The cotangent along one axis of size n padded by (before, after) in mode reflect or
+// replicate: the middle, plus each border's cotangent added to the elements it copied.
+Value* unpadAxis(VjpContext& c, Value* g, size_t axis, int64_t before, int64_t after, int64_t n,
+                 const std::string& mode) {
+    Value* total = sliceAlongAxis(c, g, axis, before, n);
+    if (before > 0) {
+        Value* border = sliceAlongAxis(c, g, axis, 0, before);
+        total = c.add(total, borderToSource(c, border, axis, before, n, true, mode));
+    }
+    if (after > 0) {
+        Value* border = sliceAlongAxis(c, g, axis, before + n, after);
+        total = c.add(total, borderToSource(c, border, axis, after, n, false, mode));
+    }
+    return total;
+}
+
+// Constant padding: the middle block of the cotangent. Reflect and replicate padding also send
+// the border's cotangent back to the elements it copied, one axis after the other (the source
+// index is computed per axis).
+std::vector<Value*> padVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    const Shape& x = c.operand(0)->type.shape;
+    const std::vector<int64_t>& pad = c.intListAttr("pad");
+    const std::string& mode = c.stringAttr("mode");
+    const size_t first = x.size() - pad.size() / 2;
+    Value* g = c.cotangent();
+    if (mode == "constant") {
+        std::vector<int64_t> begin(x.size(), 0);
+        for (size_t d = first; d < x.size(); ++d)
+            begin[d] = pad[2 * (d - first)];
+        if (g->type.shape == x) return {g}; // all pads 0
+        return {
+            c.create("slice_by_size", {g}, {{"begin", begin}, {"size", std::vector<int64_t>(x)}})};
+    }
+    for (size_t d = first; d < x.size(); ++d)
+        g = unpadAxis(c, g, d, pad[2 * (d - first)], pad[2 * (d - first) + 1], x[d], mode);
+    return {g};
+}
+
+// The cotangent of a result that repeats x `factors[d]` times along each dim d, summed over the
+// repeats: dim d of size x[d] * factors[d] viewed as [factors[d], x[d]] (tile: whole copies of x
+// follow each other, `repeatsOutside`) or as [x[d], factors[d]] (upsample: each element
+// repeated in place), the repeat dim summed away.
+Value* sumBlocks(VjpContext& c, Value* g, const Shape& x, const std::vector<int64_t>& factors,
+                 bool repeatsOutside) {
+    Shape grouped;
+    std::vector<int64_t> summed;
+    for (size_t d = 0; d < x.size(); ++d) {
+        if (factors[d] == 1) {
+            grouped.push_back(x[d]);
+            continue;
+        }
+        const int64_t at = static_cast<int64_t>(grouped.size()) + (repeatsOutside ? 0 : 1);
+        grouped.push_back(repeatsOutside ? factors[d] : x[d]);
+        grouped.push_back(repeatsOutside ? x[d] : factors[d]);
+        summed.push_back(at);
+    }
+    return c.reshape(c.sumKeep(c.reshape(g, grouped), summed), x);
+}
+
+// Copy r of dim d holds x's dim d whole: [r * n] viewed as [r, n], summed over r.
+std::vector<Value*> tileVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {sumBlocks(c, c.cotangent(), c.operand(0)->type.shape, c.intListAttr("reps"), true)};
+}
+
+// Each element fills an sh x sw block: [H * sh] viewed as [H, sh], summed over sh (and W).
+std::vector<Value*> upsampleVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    const Shape& x = c.operand(0)->type.shape;
+    std::vector<int64_t> factors(x.size(), 1);
+    factors[x.size() - 2] = c.intAttr("scale_factor_height");
+    factors[x.size() - 1] = c.intAttr("scale_factor_width");
+    return {sumBlocks(c, c.cotangent(), x, factors, false)};
+}
+
+// Value k is index k of the new axis: split it into single slices, reshaped to the values.
+std::vector<Value*> stackVjp(VjpContext& c) {
+    const Shape& shape = c.operand(0)->type.shape;
+    const size_t n = c.numOperands();
+    const int64_t axis = static_cast<int64_t>(*normalizeAxis(c.intAttr("axis"), shape.size() + 1));
+    std::vector<Value*> pieces{c.cotangent()};
+    if (n > 1)
+        pieces = c.createMulti("split", {c.cotangent()},
+                               {{"axis", axis}, {"split_sizes", std::vector<int64_t>(n, 1)}});
+    std::vector<Value*> gradients(n, nullptr);
+    for (size_t i = 0; i < n; ++i)
+        if (c.wants(i)) gradients[i] = c.reshape(pieces[i], shape);
+    return gradients;
+}
+
+std::vector<Value*> reverseVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    return {c.create("reverse", {c.cotangent()}, {{"axes", c.intListAttr("axes")}})};
+}
+
+// Result [n, c, h * f + i, w * f + j] is x [n, c * f * f + i * f + j, h, w]: the cotangent
+// viewed as [N, C, H, f, W, f], its (i, j) dims moved in front of (H, W), and merged into the
+// channels.
+std::vector<Value*> pixelShuffleVjp(VjpContext& c) {
+    if (!c.wants(0)) return {nullptr};
+    const Shape& x = c.operand(0)->type.shape;
+    const int64_t f = c.intAttr("upscale_factor");
+    const int64_t channels = x[1] / (f * f);
+    Value* g = c.reshape(c.cotangent(), {x[0], channels, x[2], f, x[3], f});
+    return {c.reshape(c.transpose(g, {0, 1, 3, 5, 2, 4}), x)};
+}
+
+// The values' cotangent scattered back to where topk took them; the indices are an integer
+// result (ties: the element topk picked, the lower index).
+std::vector<Value*> topkVjp(VjpContext& c) {
+    if (!c.wants(0) || !c.cotangent(0)) return {nullptr};
+    Value* x = c.operand(0);
+    return {c.create("scatter_along_axis", {c.zerosLike(x), c.result(1), c.cotangent(0)},
+                     {{"axis", c.intAttr("axis")}, {"mode", std::string("add")}})};
+}
 } // namespace
 
 void registerTensorOps(OpRegistry& registry) {
@@ -248,6 +428,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferBandPart,
         .summary = "x where the last two dims (row m, column n) satisfy m - n <= lower and "
                    "n - m <= upper (negative: no limit), else 0 / false",
+        .vjp = bandPartVjp,
     });
     registry.add({
         .name = "cumsum",
@@ -258,6 +439,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferCumsum,
         .summary = "running sums along axis (exclusive: without the element itself; reverse: "
                    "from the end)",
+        .vjp = cumsumVjp,
     });
     registry.add({
         .name = "fill",
@@ -265,6 +447,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"shape", AttrKind::IntList, std::nullopt}},
         .infer = inferFill,
         .summary = "a tensor of shape filled with the scalar value (absent: fp32 0)",
+        .vjp = fillVjp,
     });
     registry.add({
         .name = "range_1d",
@@ -273,6 +456,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferRange,
         .summary = "start, start + step, ... up to end (exclusive), like numpy.arange; constant "
                    "int32, fp16 or fp32 scalars",
+        .vjp = rangeVjp,
     });
     registry.add({
         .name = "pad",
@@ -283,6 +467,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferPad,
         .summary = "pads the last len(pad)/2 dims by (before, after) pairs: mode constant "
                    "(constant_val), reflect or replicate",
+        .vjp = padVjp,
     });
     registry.add({
         .name = "tile",
@@ -290,6 +475,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"reps", AttrKind::IntList, std::nullopt}},
         .infer = inferTile,
         .summary = "x repeated reps[d] times along each dim d",
+        .vjp = tileVjp,
     });
     registry.add({
         .name = "stack",
@@ -297,6 +483,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"axis", AttrKind::Int, std::nullopt}},
         .infer = inferStack,
         .summary = "tensors of one type joined along a new axis (of the result)",
+        .vjp = stackVjp,
     });
     registry.add({
         .name = "reverse",
@@ -304,6 +491,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"axes", AttrKind::IntList, std::vector<int64_t>{}}},
         .infer = inferReverse,
         .summary = "x with the order of the elements along axes reversed (empty: all axes)",
+        .vjp = reverseVjp,
     });
     registry.add({
         .name = "pixel_shuffle",
@@ -311,6 +499,7 @@ void registerTensorOps(OpRegistry& registry) {
         .attrs = {{"upscale_factor", AttrKind::Int, std::nullopt}},
         .infer = inferPixelShuffle,
         .summary = "[N, C*f*f, H, W] -> [N, C, H*f, W*f]: channels into space (PixelShuffle)",
+        .vjp = pixelShuffleVjp,
     });
     registry.add({
         .name = "upsample_nearest_neighbor",
@@ -319,6 +508,7 @@ void registerTensorOps(OpRegistry& registry) {
                   {"scale_factor_width", AttrKind::Int, int64_t{1}}},
         .infer = inferUpsample,
         .summary = "repeats each element of the last two dims by integer scale factors",
+        .vjp = upsampleVjp,
     });
     registry.add({
         .name = "topk",
@@ -329,6 +519,7 @@ void registerTensorOps(OpRegistry& registry) {
         .infer = inferTopk,
         .summary = "the k largest (ascending: smallest) values along axis and their int32 "
                    "indices, sorted; ties keep the lower index first",
+        .vjp = topkVjp,
     });
     registry.add({
         .name = "argsort",
