@@ -68,6 +68,9 @@ std::vector<std::string> optimizingPassNames() {
         // and a rebuild of the emitted MIL changes nothing. The passes after it keep within the
         // target's rules, which a check after each of them proves (legality_check.cpp).
         "ane-legalize",
+        // Its rewrites may compute again what the program has (silu becomes x * sigmoid(x)
+        // beside a backward kernel's own sigmoid(x)): one value each, before fusion.
+        "cse",
         // Fusion a, c, b: sums over channel slices first (the seed's pattern), then scales
         // folded into the (possibly fused) conv weights, then convs sharing an input stacked
         // (last, as the slices it adds would hide a following scale from fuse-conv-scale-shift).
@@ -113,7 +116,11 @@ std::vector<std::string> pipelinePassNames(int optLevel, bool legalize) {
         return {"fold-constants", "dce"};
     }
     std::vector<std::string> names = optimizingPassNames();
-    if (!legalize) std::erase(names, std::string("ane-legalize"));
+    if (!legalize) {
+        // ane-legalize and the cse that follows it.
+        auto legalizeAt = std::find(names.begin(), names.end(), "ane-legalize");
+        names.erase(legalizeAt, legalizeAt + 2);
+    }
     return names;
 }
 

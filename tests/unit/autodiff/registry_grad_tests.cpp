@@ -10,9 +10,9 @@
 namespace {
 // Ops none of whose results is a float tensor, or without operands: no gradient flows.
 const std::set<std::string> kNoFloatPath = {
-    "const",         "less",      "less_equal",   "greater",       "greater_equal", "equal",
-    "not_equal",     "logical_and", "logical_or", "logical_xor",   "logical_not",   "reduce_argmax",
-    "reduce_argmin", "argsort",
+    "const",       "less",          "less_equal",    "greater",    "greater_equal",
+    "equal",       "not_equal",     "logical_and",   "logical_or", "logical_xor",
+    "logical_not", "reduce_argmax", "reduce_argmin", "argsort",    "quantize",
 };
 } // namespace
 

@@ -31,7 +31,12 @@ TEST_CASE("grad of the FFN input projections is the seed's one conv", "[autodiff
     const anec::ir::Value* weight = convs[0]->operands[1];
     REQUIRE(weight->definingOp->isConst());
     CHECK(weight->type.str() == "fp16[768,4096,1,1]");
-    // Its input is the packed d_h1/d_h3 input itself.
-    REQUIRE(bwd->inputs.size() == 2);
-    CHECK(convs[0]->operands[0]->type.str() == "fp16[1,4096,1,64]");
+    // One input surface (x, d_h1, d_h3 packed); the conv reads d_h1 and d_h3 as one slice of it.
+    REQUIRE(bwd->inputs.size() == 1);
+    CHECK(bwd->inputs[0]->type.str() == "fp16[1,4864,1,64]");
+    const anec::ir::Value* read = convs[0]->operands[0];
+    CHECK(read->type.str() == "fp16[1,4096,1,64]");
+    REQUIRE(read->definingOp);
+    CHECK(read->definingOp->kind() == "slice_by_size");
+    CHECK(read->definingOp->operands[0] == bwd->inputs[0].get());
 }
