@@ -34,8 +34,8 @@ TEST_CASE("grad of the Stories110M layer matches float64 finite differences",
         decl += ", " + w.substr(0, w.size() - 2) + "[0]";
     decl += " as layer_bwd\n";
     frontend::Options options;
-    options.defines = {{"DIM", 16}, {"HIDDEN", 24}, {"HEADS", 2}, {"LAYERS", 1},
-                       {"VOCAB", 32}, {"SEQ", 8}};
+    options.defines = {{"DIM", 16},   {"HIDDEN", 24}, {"HEADS", 2},
+                       {"LAYERS", 1}, {"VOCAB", 32},  {"SEQ", 8}};
     AneCompile c(exampleSource("stories110m.ane") + decl, options, "stories110m.ane");
     INFO(c.allDiagnostics());
     REQUIRE(c.module);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "driver/stats.hpp"
 #include "unit/passes/pass_test_support.hpp"
 
 namespace {
@@ -39,4 +40,40 @@ TEST_CASE("grad of the FFN input projections is the seed's one conv", "[autodiff
     REQUIRE(read->definingOp);
     CHECK(read->definingOp->kind() == "slice_by_size");
     CHECK(read->definingOp->operands[0] == bwd->inputs[0].get());
+}
+
+namespace {
+uint64_t flopsOf(const anec::ir::Module& module, const std::string& kernel) {
+    const anec::ir::Kernel* k = module.findKernel(kernel);
+    INFO(kernel);
+    REQUIRE(k);
+    return anec::driver::kernelStats(*k).flops;
+}
+} // namespace
+
+TEST_CASE("a backward kernel costs at most 3x its forward recomputing, 2x saving",
+          "[autodiff][grad][stats]") {
+    auto ffn = anec::passes::test::compileAne(example("ffn_grad.ane") +
+                                              "grad ffn wrt x, W1, W3, W2 as ffn_bwd_recompute\n");
+    double forward = static_cast<double>(flopsOf(*ffn, "ffn"));
+    double recompute = static_cast<double>(flopsOf(*ffn, "ffn_bwd_recompute")) / forward;
+    double saving = static_cast<double>(flopsOf(*ffn, "ffn_bwd")) / forward;
+    INFO("SwiGLU FFN: recomputing " << recompute << "x, saving h1, h3 " << saving << "x");
+    CHECK(recompute <= 3.0);
+    // Saving: exactly twice the forward's matmul/conv work (dx and dW per weight), plus the
+    // elementwise work of silu's derivative, which is more than silu's (0.07% at this size).
+    CHECK(saving <= 2.001);
+
+    anec::driver::CompileOptions options;
+    options.frontend.defines = {{"DIM", 64},   {"HIDDEN", 172}, {"HEADS", 4},
+                                {"LAYERS", 1}, {"VOCAB", 256},  {"SEQ", 16}};
+    auto stories = anec::passes::test::compileAne(
+        example("stories110m.ane") +
+            "grad layer[0] wrt x, attention_norm[0], wq[0], wk[0], wv[0], wo[0], ffn_norm[0], "
+            "w1[0], w2[0], w3[0] as layer_bwd\n",
+        options);
+    double layer = static_cast<double>(flopsOf(*stories, "layer_0"));
+    double layerBackward = static_cast<double>(flopsOf(*stories, "layer_bwd")) / layer;
+    INFO("Stories110M layer: recomputing " << layerBackward << "x");
+    CHECK(layerBackward <= 3.0);
 }
