@@ -109,6 +109,25 @@ grad stack wrt x, W[0], W[1] as stack_bwd
                                                            "d_W_1: fp16[16,16]"});
 }
 
+TEST_CASE("grad of a fused kernel: one backward program over both kernels", "[frontend][grad]") {
+    AneCompile c(R"(weight W: fp16[8, 4] = random(seed = 1, scale = 0.5)
+weight U: fp16[4, 8] = random(seed = 2, scale = 0.5)
+kernel up(x: fp16[1, 4, 1, 8]) -> (h: fp16[1, 8, 1, 8]) { h = relu(linear(x, W)) }
+kernel down(h: fp16[1, 8, 1, 8], x: fp16[1, 4, 1, 8]) -> (y: fp16[1, 4, 1, 8]) {
+    y = x + linear(h, U)
+}
+fuse up, down as ffn
+grad ffn wrt x, W, U as ffn_bwd
+)");
+    INFO(c.allDiagnostics());
+    REQUIRE(c.module);
+    const anec::ir::Kernel& bwd = kernelNamed(c, "ffn_bwd");
+    CHECK(names(bwd.inputs) ==
+          std::vector<std::string>{"x: fp16[1,4,1,8]", "d_y: fp16[1,4,1,8]"});
+    CHECK(names(bwd.outputs) == std::vector<std::string>{"d_x: fp16[1,4,1,8]", "d_W: fp16[8,4]",
+                                                         "d_U: fp16[4,8]"});
+}
+
 TEST_CASE("grad diagnostics", "[frontend][grad]") {
     expectErrors("grad f wrt q as b\n",
                  {"5:12: error: 'q' is neither an input of kernel 'f' nor a weight it uses; did "
