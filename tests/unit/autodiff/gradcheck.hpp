@@ -6,9 +6,11 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,30 @@ struct GradCase {
     // its outputs.
     std::function<void(ir::Builder&, const std::vector<ir::Value*>&)> body;
 };
+
+// The backward kernel `bwd` of `forward` with respect to `wrt` (outputs `names`), required to be
+// built and to pass the IR verifier.
+inline std::unique_ptr<ir::Kernel> verifiedBackward(const ir::Kernel& forward,
+                                                    const std::vector<std::string>& wrt,
+                                                    const std::vector<std::string>& names) {
+    autodiff::GradResult grad = autodiff::gradKernel(forward, {"bwd", wrt, names, {}, 1, {}});
+    INFO("gradKernel: " << grad.error);
+    REQUIRE(grad.backward);
+    SourceManager sources;
+    DiagnosticEngine diagnostics(sources);
+    bool verified = ir::verifyKernel(*grad.backward, diagnostics);
+    INFO("verifier: " << diagnostics.errorSummary());
+    REQUIRE(verified);
+    return std::move(grad.backward);
+}
+
+// The text of examples/NAME.
+inline std::string exampleSource(const std::string& name) {
+    std::ifstream in(std::string(ANEC_SOURCE_DIR) + "/examples/" + name);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 struct GradTolerance {
     // |analytic - numeric| <= rtol * max(1, max |numeric| of that tensor) for every element.
@@ -86,15 +112,7 @@ class GradChecker {
                 names.push_back("d_" + t.name);
             }
         REQUIRE(!wrt.empty());
-        autodiff::GradSpec spec{"bwd", wrt, names, {}, 1, {}};
-        autodiff::GradResult grad = autodiff::gradKernel(*forward, spec);
-        INFO("gradKernel: " << grad.error);
-        REQUIRE(grad.backward);
-        SourceManager sources;
-        DiagnosticEngine diagnostics(sources);
-        bool verified = ir::verifyKernel(*grad.backward, diagnostics);
-        INFO("verifier: " << diagnostics.errorSummary());
-        REQUIRE(verified);
+        std::unique_ptr<ir::Kernel> backward = verifiedBackward(*forward, wrt, names);
 
         cotangents_.clear();
         for (const ir::KernelOutput& output : forward->outputs) {
@@ -106,7 +124,7 @@ class GradChecker {
         std::vector<std::vector<double>> backwardInputs = inputValues(case_.tensors);
         for (const auto& d : cotangents_)
             backwardInputs.push_back(d);
-        std::vector<std::vector<double>> analytic = run(std::move(grad.backward), backwardInputs);
+        std::vector<std::vector<double>> analytic = run(std::move(backward), backwardInputs);
 
         size_t gradient = 0;
         for (size_t t = 0; t < case_.tensors.size(); ++t) {

@@ -2,22 +2,12 @@
 // examples/stories110m.ane (RMSNorm, RoPE, causal attention, SwiGLU, residuals) at a small
 // configuration, differentiated with respect to its input and every weight, against float64
 // central differences of the forward kernel.
-#include <fstream>
-#include <sstream>
-
 #include "gradcheck.hpp"
 #include "unit/frontend/sema_test_support.hpp"
 #include "unit/passes/pass_test_support.hpp"
 
 namespace anec::test {
 namespace {
-std::string exampleSource(const std::string& name) {
-    std::ifstream in(std::string(ANEC_SOURCE_DIR) + "/examples/" + name);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 const ir::Kernel& kernelNamed(const AneCompile& c, const std::string& name) {
     const ir::Kernel* kernel = c.module->findKernel(name);
     INFO(name);

@@ -1,24 +1,13 @@
 // The seed kernel, derived: `grad` of the SwiGLU FFN's input projections at -O1 is the hand-written
 // seed's single fused conv over the packed d_h1/d_h3 (examples/ffn_grad.ane).
-#include <catch2/catch.hpp>
-
-#include <fstream>
-#include <sstream>
-
 #include "driver/stats.hpp"
+#include "gradcheck.hpp"
 #include "unit/passes/pass_test_support.hpp"
 
-namespace {
-std::string example(const std::string& name) {
-    std::ifstream in(std::string(ANEC_SOURCE_DIR) + "/examples/" + name);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-} // namespace
+using anec::test::exampleSource;
 
 TEST_CASE("grad of the FFN input projections is the seed's one conv", "[autodiff][grad][seed]") {
-    auto module = anec::passes::test::compileAne(example("ffn_grad.ane"));
+    auto module = anec::passes::test::compileAne(exampleSource("ffn_grad.ane"));
     const anec::ir::Kernel* bwd = module->findKernel("ffn_in_bwd");
     REQUIRE(bwd);
     std::vector<const anec::ir::Op*> convs;
@@ -53,7 +42,7 @@ uint64_t flopsOf(const anec::ir::Module& module, const std::string& kernel) {
 
 TEST_CASE("a backward kernel costs at most 3x its forward recomputing, 2x saving",
           "[autodiff][grad][stats]") {
-    auto ffn = anec::passes::test::compileAne(example("ffn_grad.ane") +
+    auto ffn = anec::passes::test::compileAne(exampleSource("ffn_grad.ane") +
                                               "grad ffn wrt x, W1, W3, W2 as ffn_bwd_recompute\n");
     double forward = static_cast<double>(flopsOf(*ffn, "ffn"));
     double recompute = static_cast<double>(flopsOf(*ffn, "ffn_bwd_recompute")) / forward;
@@ -68,7 +57,7 @@ TEST_CASE("a backward kernel costs at most 3x its forward recomputing, 2x saving
     options.frontend.defines = {{"DIM", 64},   {"HIDDEN", 172}, {"HEADS", 4},
                                 {"LAYERS", 1}, {"VOCAB", 256},  {"SEQ", 16}};
     auto stories = anec::passes::test::compileAne(
-        example("stories110m.ane") +
+        exampleSource("stories110m.ane") +
             "grad layer[0] wrt x, attention_norm[0], wq[0], wk[0], wv[0], wo[0], ffn_norm[0], "
             "w1[0], w2[0], w3[0] as layer_bwd\n",
         options);
