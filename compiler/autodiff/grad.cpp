@@ -54,6 +54,7 @@ class Differentiator {
         try {
             checkSpec();
             result.backward = buildBackward();
+            result.warnings = warnings_;
             if (!spec_.saving.empty()) result.forward = buildForwardWithTaps();
         } catch (const SpecError& e) {
             result = GradResult{};
@@ -243,6 +244,7 @@ class Differentiator {
             results.push_back(asTapped(result.get()));
         ir::Builder builder(kernel);
         ir::VjpContext context(builder, op, op.operands, results, cotangents, wanted);
+        context.setRangeWarnings(&warnings_, spec_.lossScale);
         std::vector<ir::Value*> gradients = op.def().vjp(context);
         if (gradients.size() != op.operands.size())
             throw ir::VjpError("the gradient of " + op.kind() + " gave " +
@@ -276,6 +278,7 @@ class Differentiator {
     std::unordered_set<const ir::Value*> varied_;
     std::unordered_map<const ir::Value*, ir::Value*> cotangents_;
     SourceLoc currentLoc_;
+    std::vector<ir::VjpRangeWarning> warnings_;
 };
 
 } // namespace

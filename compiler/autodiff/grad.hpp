@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/ir.hpp"
+#include "ir/vjp.hpp"
 
 namespace anec::autodiff {
 
@@ -32,6 +33,8 @@ struct GradResult {
     std::unique_ptr<ir::Kernel> backward;
     // With taps: the forward kernel plus an output per tap. Null without.
     std::unique_ptr<ir::Kernel> forward;
+    // Constants of the backward kernel that underflow fp16 (reported as warnings).
+    std::vector<ir::VjpRangeWarning> warnings;
     std::string error;
     // Where the error is (an op that has no gradient, ...); unset for errors of the spec itself.
     SourceLoc errorLoc;

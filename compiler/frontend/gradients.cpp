@@ -54,6 +54,11 @@ class GradLowerer {
                 reporter_.note(result.errorLoc, "the op is here");
             return;
         }
+        for (const ir::VjpRangeWarning& warning : result.warnings) {
+            reporter_.warning(decl_.loc, "in the gradient of kernel '" + shownTarget_ +
+                                             "': " + warning.message);
+            reporter_.note(warning.loc, "the op is here");
+        }
         if (result.forward) module_.kernels.push_back(std::move(result.forward));
         module_.kernels.push_back(std::move(result.backward));
     }

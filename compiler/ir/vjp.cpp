@@ -1,5 +1,8 @@
 #include "ir/vjp.hpp"
 
+#include <cmath>
+
+#include "fmt/format.h"
 #include "ir/op_registry.hpp"
 
 namespace anec::ir {
@@ -52,6 +55,19 @@ Value* VjpContext::scalar(double value, DType dtype) {
 }
 
 Value* VjpContext::splat(const TensorType& type, double value) {
+    // fp16's smallest normal number is 2^-14: below it a gradient keeps fewer bits, below 2^-24
+    // none. A cotangent of 1 (the loss's), times the scale and this factor, must stay above it.
+    constexpr double kSmallestNormal = 0x1p-14;
+    double reached = std::fabs(value) * lossScale_;
+    if (rangeWarnings_ && type.dtype == DType::Fp16 && value != 0 && reached < kSmallestNormal) {
+        double scale = std::exp2(std::ceil(std::log2(kSmallestNormal / std::fabs(value))));
+        rangeWarnings_->push_back(
+            {op_.loc, fmt::format("the gradient of {} multiplies by {:g}, so a gradient of 1 "
+                                  "(times the loss scale {:g}) falls below fp16's smallest normal "
+                                  "number 2^-14 there and underflows; scale the loss by at least "
+                                  "{:g} ('scale {:g}') or compute in fp32",
+                                  op_.kind(), value, lossScale_, scale, scale)});
+    }
     return builder_.createConst(std::make_shared<ConstData>(ConstData::splat(type, value)),
                                 op_.loc);
 }

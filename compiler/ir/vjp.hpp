@@ -17,6 +17,13 @@ class VjpError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A factor of a VJP (1/N of a mean over N elements) small enough that a gradient of the outputs'
+// size, times the loss scale, falls below fp16's normal range there.
+struct VjpRangeWarning {
+    SourceLoc loc; // the op
+    std::string message;
+};
+
 class VjpContext {
   public:
     VjpContext(Builder& builder, const Op& op, std::vector<Value*> operands,
@@ -78,6 +85,13 @@ class VjpContext {
 
     [[noreturn]] void unsupported(const std::string& message) const;
 
+    // Where splat() reports factors that make a gradient of the outputs' size (times the loss
+    // scale) underflow fp16 (none when unset).
+    void setRangeWarnings(std::vector<VjpRangeWarning>* warnings, double lossScale) {
+        rangeWarnings_ = warnings;
+        lossScale_ = lossScale;
+    }
+
   private:
     InferContext attrView() const { return InferContext({}, attrs_, nullptr); }
 
@@ -88,6 +102,8 @@ class VjpContext {
     std::vector<Value*> cotangents_;
     std::vector<bool> wanted_;
     AttrMap attrs_; // the op's attributes with defaults
+    std::vector<VjpRangeWarning>* rangeWarnings_ = nullptr;
+    double lossScale_ = 1;
 };
 
 } // namespace anec::ir

@@ -122,10 +122,35 @@ grad ffn wrt x, W, U as ffn_bwd
     INFO(c.allDiagnostics());
     REQUIRE(c.module);
     const anec::ir::Kernel& bwd = kernelNamed(c, "ffn_bwd");
-    CHECK(names(bwd.inputs) ==
-          std::vector<std::string>{"x: fp16[1,4,1,8]", "d_y: fp16[1,4,1,8]"});
-    CHECK(names(bwd.outputs) == std::vector<std::string>{"d_x: fp16[1,4,1,8]", "d_W: fp16[8,4]",
-                                                         "d_U: fp16[4,8]"});
+    CHECK(names(bwd.inputs) == std::vector<std::string>{"x: fp16[1,4,1,8]", "d_y: fp16[1,4,1,8]"});
+    CHECK(names(bwd.outputs) ==
+          std::vector<std::string>{"d_x: fp16[1,4,1,8]", "d_W: fp16[8,4]", "d_U: fp16[4,8]"});
+}
+
+TEST_CASE("grad warns where a gradient's static factor underflows fp16", "[frontend][grad]") {
+    const std::string mean = R"(kernel m(x: fp16[1, 64, 1, 512]) -> (y: fp16[1, 1, 1, 1]) {
+    y = reduce_mean(x, [1, 3], keep_dims = true)
+}
+)";
+    auto warnings = [](const std::string& source) {
+        AneCompile c(source);
+        INFO(c.allDiagnostics());
+        CHECK(c.module);
+        std::vector<std::string> found;
+        for (const anec::Diagnostic& d : c.diagnostics.diagnostics())
+            if (d.message.find("below the ANE") == std::string::npos)
+                found.push_back(anec::DiagnosticEngine::brief(d));
+        return found;
+    };
+    CHECK(warnings(mean + "grad m wrt x as m_bwd\n") ==
+          std::vector<std::string>{
+              "4:17: warning: in the gradient of kernel 'm': the gradient of reduce_mean "
+              "multiplies by 3.05176e-05, so a gradient of 1 (times the loss scale 1) falls below "
+              "fp16's smallest normal number 2^-14 there and underflows; scale the loss by at "
+              "least 2 ('scale 2') or compute in fp32",
+              "2:9: note: the op is here"});
+    // Scaled enough, nothing to say.
+    CHECK(warnings(mean + "grad m wrt x scale 2 as m_bwd\n").empty());
 }
 
 TEST_CASE("grad diagnostics", "[frontend][grad]") {
