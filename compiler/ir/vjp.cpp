@@ -72,6 +72,11 @@ Value* VjpContext::splat(const TensorType& type, double value) {
                                 op_.loc);
 }
 
+Value* VjpContext::arange(int64_t count, DType dtype) {
+    return create("range_1d",
+                  {scalar(0, dtype), scalar(static_cast<double>(count), dtype), scalar(1, dtype)});
+}
+
 Value* VjpContext::cast(Value* a, DType dtype) {
     if (a->type.dtype == dtype) return a;
     return create("cast", {a}, {{"dtype", std::string(dtypeName(dtype))}});

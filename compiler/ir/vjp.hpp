@@ -65,6 +65,8 @@ class VjpContext {
     // A constant tensor of `type` filled with `value`.
     Value* splat(const TensorType& type, double value);
     Value* zerosLike(const Value* like) { return splat(like->type, 0); }
+    // 0, 1, ..., count - 1 (range_1d) of `dtype`.
+    Value* arange(int64_t count, DType dtype);
     Value* add(Value* a, Value* b) { return create("add", {a, b}); }
     Value* sub(Value* a, Value* b) { return create("sub", {a, b}); }
     Value* mul(Value* a, Value* b) { return create("mul", {a, b}); }

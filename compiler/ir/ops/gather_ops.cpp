@@ -129,13 +129,6 @@ int64_t productOfDims(const Shape& shape, size_t begin, size_t end) {
     return n;
 }
 
-// 0, 1, ..., count - 1 as int32.
-Value* int32Range(VjpContext& c, int64_t count) {
-    return c.create("range_1d",
-                    {c.scalar(0, DType::Int32), c.scalar(static_cast<double>(count), DType::Int32),
-                     c.scalar(1, DType::Int32)});
-}
-
 // The cotangent added into zeros at the gathered rows. Not a scatter, which the ANE lacks: with
 // x = [batch, pre, size, inner], indices = [batch, count] and the cotangent
 // g = [batch, pre, count, inner], dx = onehotT @ g, where onehotT[b, s, i] is
@@ -154,7 +147,7 @@ std::vector<Value*> gatherVjp(VjpContext& c) {
     const int64_t size = xShape[axis], inner = productOfDims(xShape, axis + 1, xShape.size());
     const int64_t count = productOfDims(indexShape, batchDims, indexShape.size());
     Value* rows = c.reshape(c.operand(1), {batch, 1, 1, count});
-    Value* positions = c.reshape(int32Range(c, size), {size, 1});
+    Value* positions = c.reshape(c.arange(size, DType::Int32), {size, 1});
     Value* oneHotT = c.cast(c.create("equal", {rows, positions}), x->type.dtype);
     Value* g = c.reshape(c.cotangent(), {batch, pre, count, inner});
     return {c.reshape(c.create("matmul", {oneHotT, g}), xShape), nullptr};
@@ -187,7 +180,8 @@ Value* updateNumbers(VjpContext& c, Value* indices) {
     lineShape[axis] = shape[axis];
     std::vector<int64_t> reps(shape);
     reps[axis] = 1;
-    return c.create("tile", {c.reshape(int32Range(c, shape[axis]), lineShape)}, {{"reps", reps}});
+    return c.create("tile", {c.reshape(c.arange(shape[axis], DType::Int32), lineShape)},
+                    {{"reps", reps}});
 }
 
 // Mode update: whether each update is the one left at its target (the last one written there).

@@ -277,9 +277,7 @@ std::vector<Value*> rangeVjp(VjpContext& c) {
     if (c.wants(0)) gradients[0] = c.sumToShape(g, {});
     if (c.wants(2)) {
         const DType dtype = g->type.dtype;
-        const double count = static_cast<double>(g->type.shape[0]);
-        Value* index =
-            c.create("range_1d", {c.scalar(0, dtype), c.scalar(count, dtype), c.scalar(1, dtype)});
+        Value* index = c.arange(g->type.shape[0], dtype);
         gradients[2] = c.sumToShape(c.mul(g, index), {});
     }
     return gradients;
