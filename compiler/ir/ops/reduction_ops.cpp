@@ -123,9 +123,18 @@ Value* isEqual(VjpContext& c, Value* a, double value) {
     return c.create("equal", {a, c.scalar(value, a->type.dtype)});
 }
 
-// A keep_dims-shaped value spread over x's shape, times `factor` (1 for a plain broadcast).
+// A keep_dims-shaped value spread over x's shape, times `factor` (1 for a plain broadcast): a
+// scalar multiply and a tile, not a multiply by a constant of x's size (which would be a weight
+// blob as large as x).
 Value* spread(VjpContext& c, Value* kept, const Value* x, double factor = 1) {
-    return c.mul(kept, c.splat(x->type, factor));
+    Value* scaled = factor == 1 ? kept : c.mulScalar(kept, factor);
+    std::vector<int64_t> reps;
+    bool repeats = false;
+    for (size_t d = 0; d < x->type.rank(); ++d) {
+        reps.push_back(x->type.shape[d] / kept->type.shape[d]);
+        repeats = repeats || reps.back() != 1;
+    }
+    return repeats ? c.create("tile", {scaled}, {{"reps", reps}}) : scaled;
 }
 
 // One VJP per reduction, from x and d(result) (only operand 0 exists).
