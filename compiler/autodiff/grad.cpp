@@ -17,15 +17,6 @@ std::string cotangentInputName(const std::string& output) {
     return "d_" + output;
 }
 
-namespace {
-
-struct SpecError {
-    std::string message;
-    SourceLoc loc;
-};
-
-// The values of `kernel` a wrt name stands for: the input of that name, or every const op named
-// after the weight (a fused kernel may hold one per kernel that uses it).
 std::vector<ir::Value*> wrtValues(const ir::Kernel& kernel, const std::string& name) {
     for (const auto& input : kernel.inputs)
         if (input->name == name) return {input.get()};
@@ -35,7 +26,6 @@ std::vector<ir::Value*> wrtValues(const ir::Kernel& kernel, const std::string& n
     return values;
 }
 
-// A forward tap: the last value bound to `name` (a `var` rebound in a loop ends as its last).
 ir::Value* tapValue(const ir::Kernel& kernel, const std::string& name) {
     ir::Value* found = nullptr;
     for (const auto& op : kernel.ops)
@@ -43,6 +33,13 @@ ir::Value* tapValue(const ir::Kernel& kernel, const std::string& name) {
             if (!op->isConst() && result->name == name) found = result.get();
     return found;
 }
+
+namespace {
+
+struct SpecError {
+    std::string message;
+    SourceLoc loc;
+};
 
 class Differentiator {
   public:
@@ -83,6 +80,7 @@ class Differentiator {
         for (size_t i = 0; i < spec_.wrt.size(); ++i) {
             const std::string& name = spec_.wrt[i];
             std::vector<ir::Value*> values = wrtValues(forward_, name);
+            wrtValues_.push_back(values);
             if (values.empty())
                 error("'" + name + "' is neither an input of kernel '" + forward_.name +
                       "' nor a weight it uses");
@@ -93,6 +91,7 @@ class Differentiator {
         }
         for (const std::string& tap : spec_.saving) {
             ir::Value* value = tapValue(forward_, tap);
+            tapValues_.push_back(value);
             if (!value)
                 error("'" + tap + "' is not a value computed in kernel '" + forward_.name + "'");
             for (const ir::KernelOutput& output : forward_.outputs)
@@ -125,47 +124,44 @@ class Differentiator {
         backward_ = kernel.get();
         // The ops using a tap read the input instead, so that what only the tap needed is not
         // recomputed; the op computing it stays for its VJP, with the input as its result.
-        for (const std::string& tap : spec_.saving) {
-            ir::Value* value = mapping.at(tapValue(forward_, tap));
-            ir::Value* input = kernel->addInput(tap, value->type);
+        for (size_t i = 0; i < spec_.saving.size(); ++i) {
+            ir::Value* value = mapping.at(tapValues_[i]);
+            ir::Value* input = kernel->addInput(spec_.saving[i], value->type);
             kernel->replaceAllUses(value, input);
             taps_[value] = input;
         }
 
-        std::vector<ir::Value*> wrt;
-        for (const std::string& name : spec_.wrt)
-            for (ir::Value* value : wrtValues(forward_, name))
-                wrt.push_back(mapping.count(value) ? mapping.at(value) : nullptr);
-        markVaried(*kernel, wrt);
+        // Every forward value is mapped: cloneOpsInto copied them all.
+        for (const std::vector<ir::Value*>& values : wrtValues_)
+            for (ir::Value* value : values)
+                varied_.insert(mapping.at(value));
+        markVaried();
         for (size_t i = 0; i < forward_.outputs.size(); ++i)
-            accumulate(mapping.at(forward_.outputs[i].value), scaled(*kernel, seeds[i]));
-        propagate(*kernel);
+            accumulate(mapping.at(forward_.outputs[i].value), scaled(seeds[i]));
+        propagate();
 
         for (size_t i = 0; i < spec_.wrt.size(); ++i) {
-            std::vector<ir::Value*> values = wrtValues(forward_, spec_.wrt[i]);
             ir::Value* total = nullptr;
-            for (ir::Value* value : values) {
-                auto mapped = mapping.find(value);
-                if (mapped == mapping.end()) continue;
-                auto it = cotangents_.find(mapped->second);
-                if (it != cotangents_.end()) total = sum(*kernel, total, it->second);
+            for (ir::Value* value : wrtValues_[i]) {
+                auto it = cotangents_.find(mapping.at(value));
+                if (it != cotangents_.end()) total = sum(total, it->second);
             }
             if (!total) {
                 ir::Builder builder(*kernel);
-                total = builder.createConst(
-                    std::make_shared<ir::ConstData>(ir::ConstData::splat(values[0]->type, 0)),
-                    spec_.loc);
+                total = builder.createConst(std::make_shared<ir::ConstData>(
+                                                ir::ConstData::splat(wrtValues_[i][0]->type, 0)),
+                                            spec_.loc);
             }
             kernel->outputs.push_back({spec_.outputNames[i], total, spec_.loc});
         }
-        while (ir::removeDeadOps(*kernel) != 0) {
-        }
+        // One sweep: the kernel's ops are in execution order.
+        ir::removeDeadOps(*kernel);
         return kernel;
     }
 
-    ir::Value* scaled(ir::Kernel& kernel, ir::Value* seed) {
+    ir::Value* scaled(ir::Value* seed) {
         if (spec_.lossScale == 1) return seed;
-        ir::Builder builder(kernel);
+        ir::Builder builder(*backward_);
         ir::Value* factor =
             builder.createConst(std::make_shared<ir::ConstData>(
                                     ir::ConstData::splat({seed->type.dtype, {}}, spec_.lossScale)),
@@ -175,11 +171,10 @@ class Differentiator {
         return *product;
     }
 
-    // Values that depend on a wrt value (only float values carry gradients).
-    void markVaried(const ir::Kernel& kernel, const std::vector<ir::Value*>& wrt) {
-        for (ir::Value* value : wrt)
-            if (value) varied_.insert(value);
-        for (const auto& op : kernel.ops) {
+    // Values that depend on a wrt value, which varied_ holds already (only float values carry
+    // gradients).
+    void markVaried() {
+        for (const auto& op : backward_->ops) {
             if (op->def().zeroGradient) continue; // piecewise constant: nothing flows through
             bool depends = false;
             for (const ir::Value* operand : op->operands)
@@ -199,26 +194,27 @@ class Differentiator {
     void accumulate(ir::Value* value, ir::Value* cotangent) {
         if (!varied_.count(value)) return;
         auto [it, isNew] = cotangents_.emplace(value, cotangent);
-        if (!isNew) it->second = sum(*backward_, it->second, cotangent);
+        if (!isNew) it->second = sum(it->second, cotangent);
     }
 
-    ir::Value* sum(ir::Kernel& kernel, ir::Value* a, ir::Value* b) {
+    ir::Value* sum(ir::Value* a, ir::Value* b) {
         if (!a) return b;
-        ir::Builder builder(kernel);
+        ir::Builder builder(*backward_);
         auto total = builder.createValue("add", {a, b}, {}, spec_.loc);
         if (!total) throw ir::VjpError("cannot sum cotangents: " + total.error());
         return *total;
     }
 
-    void propagate(ir::Kernel& kernel) {
+    // In reverse over the ops there are before any VJP appends to the kernel.
+    void propagate() {
         std::vector<ir::Op*> ops;
-        for (const auto& op : kernel.ops)
+        for (const auto& op : backward_->ops)
             ops.push_back(op.get());
         for (auto it = ops.rbegin(); it != ops.rend(); ++it)
-            propagateThrough(kernel, **it);
+            propagateThrough(**it);
     }
 
-    void propagateThrough(ir::Kernel& kernel, const ir::Op& op) {
+    void propagateThrough(const ir::Op& op) {
         std::vector<ir::Value*> cotangents;
         bool any = false;
         for (const auto& result : op.results) {
@@ -242,7 +238,7 @@ class Differentiator {
         std::vector<ir::Value*> results;
         for (const auto& result : op.results)
             results.push_back(asTapped(result.get()));
-        ir::Builder builder(kernel);
+        ir::Builder builder(*backward_);
         ir::VjpContext context(builder, op, op.operands, results, cotangents, wanted);
         context.setRangeWarnings(&warnings_, spec_.lossScale);
         std::vector<ir::Value*> gradients = op.def().vjp(context);
@@ -273,6 +269,8 @@ class Differentiator {
 
     const ir::Kernel& forward_;
     const GradSpec& spec_;
+    std::vector<std::vector<ir::Value*>> wrtValues_; // per wrt name, in the forward kernel
+    std::vector<ir::Value*> tapValues_;              // per tap, in the forward kernel
     ir::Kernel* backward_ = nullptr;
     std::unordered_map<const ir::Value*, ir::Value*> taps_; // recomputed value -> tap input
     std::unordered_set<const ir::Value*> varied_;

@@ -42,6 +42,13 @@ struct GradResult {
 
 GradResult gradKernel(const ir::Kernel& forward, const GradSpec& spec);
 
+// The values of `kernel` a wrt name stands for: the input of that name, or every const op named
+// after the weight (a fused kernel may hold one per kernel that uses it); empty when none.
+std::vector<ir::Value*> wrtValues(const ir::Kernel& kernel, const std::string& name);
+// A forward tap: the last non-constant value named `name` (a `var` rebound in a loop ends as
+// its last); null when none.
+ir::Value* tapValue(const ir::Kernel& kernel, const std::string& name);
+
 // The name of the backward kernel's input carrying the cotangent of `output`.
 std::string cotangentInputName(const std::string& output);
 

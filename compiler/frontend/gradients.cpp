@@ -192,20 +192,15 @@ class GradLowerer {
         return std::nullopt;
     }
 
-    // The input of that name, or a weight's const op.
+    // The input of that name, or a weight's const op (what autodiff differentiates by).
     const ir::Value* findValue(const ir::Kernel& kernel, const std::string& name) const {
-        for (const auto& input : kernel.inputs)
-            if (input->name == name) return input.get();
-        for (const auto& op : kernel.ops)
-            if (op->isConst() && op->name == name && globals_.weights.count(name))
-                return op->result();
-        return nullptr;
+        std::vector<ir::Value*> values = autodiff::wrtValues(kernel, name);
+        if (values.empty()) return nullptr;
+        bool inputOrWeight = values[0]->isKernelInput() || globals_.weights.count(name);
+        return inputOrWeight ? values[0] : nullptr;
     }
 
     void checkSaving(const ir::Kernel& forward, autodiff::GradSpec& spec) {
-        std::vector<std::string> names;
-        for (const auto& op : forward.ops)
-            if (!op->isConst() && !op->result()->name.empty()) names.push_back(op->result()->name);
         for (const ast::Binding& tap : decl_.saving) {
             bool isOutput =
                 std::any_of(forward.outputs.begin(), forward.outputs.end(),
@@ -216,14 +211,23 @@ class GradLowerer {
                                              "' already; 'saving' names intermediates");
                 continue;
             }
-            bool known = std::find(names.begin(), names.end(), tap.name) != names.end();
-            if (!known) {
+            if (!autodiff::tapValue(forward, tap.name)) {
                 reporter_.error(tap.loc, "'" + tap.name + "' is not a value computed in kernel '" +
-                                             shownTarget_ + "'" + didYouMean(tap.name, names));
+                                             shownTarget_ + "'" +
+                                             didYouMean(tap.name, valueNames(forward)));
                 continue;
             }
             spec.saving.push_back(tap.name);
         }
+    }
+
+    // The names of the values computed in a kernel (for "did you mean").
+    static std::vector<std::string> valueNames(const ir::Kernel& kernel) {
+        std::vector<std::string> names;
+        for (const auto& op : kernel.ops)
+            for (const auto& result : op->results)
+                if (!op->isConst() && !result->name.empty()) names.push_back(result->name);
+        return names;
     }
 
     void checkFreeName(const std::string& name, bool needed) {
