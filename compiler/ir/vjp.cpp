@@ -91,9 +91,8 @@ Value* VjpContext::transpose(Value* a, const std::vector<int64_t>& perm) {
     return create("transpose", {a}, {{"perm", perm}});
 }
 
-Value* VjpContext::sumKeep(Value* a, const std::vector<int64_t>& axes) {
-    if (axes.empty()) return a;
-    return create("reduce_sum", {a}, {{"axes", axes}, {"keep_dims", true}});
+Value* VjpContext::reduceKeep(const std::string& kind, Value* a, const std::vector<int64_t>& axes) {
+    return create(kind, {a}, {{"axes", axes}, {"keep_dims", true}});
 }
 
 Value* VjpContext::sumToShape(Value* gradient, const Shape& shape) {

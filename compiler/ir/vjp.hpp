@@ -80,8 +80,13 @@ class VjpContext {
     // Sums `gradient` (of a broadcast result) back to `shape`: the rule for every broadcasting
     // operand (numpy: leading dims summed away, size-1 dims summed with keep_dims).
     Value* sumToShape(Value* gradient, const Shape& shape);
-    // reduce_sum over `axes` with keep_dims.
-    Value* sumKeep(Value* a, const std::vector<int64_t>& axes);
+    // The reduction `kind` (reduce_mean, reduce_max, ...) over `axes` with keep_dims (MIL: empty
+    // axes reduce every dim).
+    Value* reduceKeep(const std::string& kind, Value* a, const std::vector<int64_t>& axes);
+    // reduce_sum over `axes` with keep_dims; empty axes: `a` itself.
+    Value* sumKeep(Value* a, const std::vector<int64_t>& axes) {
+        return axes.empty() ? a : reduceKeep("reduce_sum", a, axes);
+    }
     // mask ? a : 0 (mask is bool).
     Value* where(Value* mask, Value* a);
 

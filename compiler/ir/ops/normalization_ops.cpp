@@ -95,10 +95,6 @@ std::vector<int64_t> allDimsBut(size_t rank, const std::vector<int64_t>& dims) {
     return others;
 }
 
-Value* meanKeep(VjpContext& c, Value* a, const std::vector<int64_t>& dims) {
-    return c.create("reduce_mean", {a}, {{"axes", dims}, {"keep_dims", true}});
-}
-
 // How layer_norm and instance_norm lay out x: the dims each group normalises over (ascending),
 // and the shape gamma/beta take to broadcast against x (1 along the dims they do not vary over).
 struct NormLayout {
@@ -131,15 +127,15 @@ std::vector<Value*> groupNormVjp(VjpContext& c, const NormLayout& layout) {
     std::vector<Value*> grads(c.numOperands(), nullptr);
     if (c.wants(2)) grads[2] = paramGradient(c, g, layout, c.operand(2));
     if (!c.wants(0) && !c.wants(1)) return grads;
-    Value* centered = c.sub(x, meanKeep(c, x, layout.normalized));
-    Value* variance = meanKeep(c, c.square(centered), layout.normalized);
+    Value* centered = c.sub(x, c.reduceKeep("reduce_mean", x, layout.normalized));
+    Value* variance = c.reduceKeep("reduce_mean", c.square(centered), layout.normalized);
     Value* rstd = c.create("rsqrt", {variance}, {{"epsilon", c.floatAttr("epsilon")}});
     Value* xhat = c.mul(centered, rstd);
     if (c.wants(1)) grads[1] = paramGradient(c, c.mul(g, xhat), layout, gamma);
     if (c.wants(0)) {
         Value* dxhat = gamma ? c.mul(g, c.reshape(gamma, layout.paramView)) : g;
-        Value* meanD = meanKeep(c, dxhat, layout.normalized);
-        Value* meanDX = meanKeep(c, c.mul(dxhat, xhat), layout.normalized);
+        Value* meanD = c.reduceKeep("reduce_mean", dxhat, layout.normalized);
+        Value* meanDX = c.reduceKeep("reduce_mean", c.mul(dxhat, xhat), layout.normalized);
         grads[0] = c.mul(rstd, c.sub(c.sub(dxhat, meanD), c.mul(xhat, meanDX)));
     }
     return grads;

@@ -113,12 +113,6 @@ ReduceGrad reduceGrad(VjpContext& c) {
     return {x, dims, c.reshape(c.cotangentOrZero(), kept), c.reshape(c.result(), kept)};
 }
 
-// A reduction of `kind` over `dims`, keeping them.
-Value* reduceKeep(VjpContext& c, const std::string& kind, Value* a,
-                  const std::vector<int64_t>& dims) {
-    return c.create(kind, {a}, {{"axes", dims}, {"keep_dims", true}});
-}
-
 Value* isEqual(VjpContext& c, Value* a, double value) {
     return c.create("equal", {a, c.scalar(value, a->type.dtype)});
 }
@@ -175,7 +169,7 @@ Value* prodRule(VjpContext& c, const ReduceGrad& r) {
     const DType dtype = r.x->type.dtype;
     Value* isZero = isEqual(c, r.x, 0);
     Value* safeX = c.create("select", {isZero, c.scalar(1, dtype), r.x});
-    Value* nonZeroProduct = reduceKeep(c, "reduce_prod", safeX, r.dims);
+    Value* nonZeroProduct = c.reduceKeep("reduce_prod", safeX, r.dims);
     Value* zeros = c.sumKeep(c.cast(isZero, dtype), r.dims);
     Value* noZero = c.cast(isEqual(c, zeros, 0), dtype);
     Value* oneZero = c.cast(isEqual(c, zeros, 1), dtype);
