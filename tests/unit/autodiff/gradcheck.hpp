@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -61,6 +62,23 @@ inline std::string exampleSource(const std::string& name) {
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+// The two points a central difference at x evaluates, step * max(1, |x|) either side: exactly
+// for a kernel input (held in double), and for a constant stored in `dtype` the values it holds,
+// at least that far apart (fp16 needs a step of a few ulps). Divide by their distance.
+struct CentralPoints {
+    double above, below;
+};
+inline CentralPoints centralPoints(double x, double step, std::optional<ir::DType> dtype) {
+    double h = step * std::max(1.0, std::fabs(x));
+    if (!dtype) return {x + h, x - h};
+    auto stored = [&](double v) {
+        return ir::ConstData::fromDoubles({*dtype, {}}, std::span<const double>(&v, 1)).at(0);
+    };
+    while (stored(x + h) - stored(x - h) < h)
+        h *= 2;
+    return {stored(x + h), stored(x - h)};
 }
 
 struct GradTolerance {
@@ -124,7 +142,7 @@ class GradChecker {
         std::vector<std::vector<double>> backwardInputs = inputValues(case_.tensors);
         for (const auto& d : cotangents_)
             backwardInputs.push_back(d);
-        std::vector<std::vector<double>> analytic = run(std::move(backward), backwardInputs);
+        std::vector<std::vector<double>> analytic = runKernel(std::move(backward), backwardInputs);
 
         size_t gradient = 0;
         for (size_t t = 0; t < case_.tensors.size(); ++t) {
@@ -140,15 +158,9 @@ class GradChecker {
         std::vector<double> numeric(tensor.values.size());
         for (size_t i = 0; i < numeric.size(); ++i) {
             std::vector<GradTensor> shifted = case_.tensors;
-            double x = tensor.values[i];
-            double h = tolerance.step * std::max(1.0, std::fabs(x));
-            // A constant holds x +- h in its dtype: divide by the distance it really holds,
-            // at least h (fp16 needs a step of a few ulps).
-            while (tensor.constant &&
-                   storedAs(tensor.type.dtype, x + h) - storedAs(tensor.type.dtype, x - h) < h)
-                h *= 2;
-            double above = tensor.constant ? storedAs(tensor.type.dtype, x + h) : x + h;
-            double below = tensor.constant ? storedAs(tensor.type.dtype, x - h) : x - h;
+            auto [above, below] =
+                centralPoints(tensor.values[i], tolerance.step,
+                              tensor.constant ? std::optional(tensor.type.dtype) : std::nullopt);
             shifted[t].values[i] = above;
             double up = loss(shifted);
             shifted[t].values[i] = below;
@@ -174,12 +186,8 @@ class GradChecker {
         CHECK(worst <= tolerance.rtol * scale);
     }
 
-    static double storedAs(ir::DType dtype, double value) {
-        return ir::ConstData::fromDoubles({dtype, {}}, std::span<const double>(&value, 1)).at(0);
-    }
-
     double loss(const std::vector<GradTensor>& tensors) {
-        std::vector<std::vector<double>> outputs = run(build(tensors), inputValues(tensors));
+        std::vector<std::vector<double>> outputs = runKernel(build(tensors), inputValues(tensors));
         double total = 0;
         for (size_t k = 0; k < outputs.size(); ++k)
             for (size_t i = 0; i < outputs[k].size(); ++i)
@@ -211,11 +219,6 @@ class GradChecker {
         for (const GradTensor& t : tensors)
             if (!t.absent && !t.constant) values.push_back(t.values);
         return values;
-    }
-
-    static std::vector<std::vector<double>> run(std::unique_ptr<ir::Kernel> kernel,
-                                                const std::vector<std::vector<double>>& inputs) {
-        return runKernel(std::move(kernel), inputs);
     }
 
   public:
@@ -327,14 +330,13 @@ class KernelGradChecker {
     double numericAt(const std::string& name, size_t i) {
         for (size_t k = 0; k < forward_.inputs.size(); ++k) {
             if (forward_.inputs[k]->name != name) continue;
-            double x = inputs_[k][i];
-            double h = options_.step * std::max(1.0, std::fabs(x));
+            auto [above, below] = centralPoints(inputs_[k][i], options_.step, std::nullopt);
             std::vector<std::vector<double>> shifted = inputs_;
-            shifted[k][i] = x + h;
+            shifted[k][i] = above;
             double up = loss(forwardCopy(), shifted);
-            shifted[k][i] = x - h;
+            shifted[k][i] = below;
             double down = loss(forwardCopy(), shifted);
-            return (up - down) / (2 * h);
+            return (up - down) / (above - below);
         }
         const ir::Op* weight = nullptr;
         for (const auto& op : forward_.ops)
@@ -343,15 +345,7 @@ class KernelGradChecker {
         REQUIRE(weight);
         std::vector<double> values = weight->constData->toDoubles();
         const ir::TensorType& type = weight->constData->type();
-        double x = values[i];
-        double h = options_.step * std::max(1.0, std::fabs(x));
-        auto stored = [&](double v) {
-            return ir::ConstData::fromDoubles({type.dtype, {}}, std::span<const double>(&v, 1))
-                .at(0);
-        };
-        while (stored(x + h) - stored(x - h) < h)
-            h *= 2;
-        double above = stored(x + h), below = stored(x - h);
+        auto [above, below] = centralPoints(values[i], options_.step, type.dtype);
         values[i] = above;
         double up = loss(withWeight(name, type, values), inputs_);
         values[i] = below;
