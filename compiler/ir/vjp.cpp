@@ -1,5 +1,6 @@
 #include "ir/vjp.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "fmt/format.h"
@@ -112,6 +113,46 @@ Value* VjpContext::where(Value* mask, Value* a) {
 
 void VjpContext::unsupported(const std::string& message) const {
     throw VjpError("the gradient of " + op_.kind() + " " + message);
+}
+
+Value* dilateWithZeros(VjpContext& c, Value* v, int64_t axis, int64_t stride) {
+    if (stride == 1) return v;
+    // as [outer * length, 1, inner], padded to [outer * length, stride, inner]: reshapes and a
+    // pad, no concat (which some ANE compilers reject)
+    const Shape& shape = v->type.shape;
+    const size_t a = static_cast<size_t>(axis);
+    int64_t outer = 1, inner = 1;
+    for (size_t d = 0; d < shape.size(); ++d) {
+        if (d < a) outer *= shape[d];
+        if (d > a) inner *= shape[d];
+    }
+    Value* rows = c.reshape(v, {outer * shape[a], 1, inner});
+    rows = padOrCrop(c, rows, {0, 0}, {stride - 1, 0});
+    Shape dilated = shape;
+    dilated[a] *= stride;
+    return c.reshape(rows, dilated);
+}
+
+Value* padOrCrop(VjpContext& c, Value* v, const std::vector<int64_t>& before,
+                 const std::vector<int64_t>& after, double value) {
+    const Shape& shape = v->type.shape;
+    const size_t first = shape.size() - before.size();
+    std::vector<int64_t> begin(shape.size(), 0), end(shape.begin(), shape.end());
+    std::vector<int64_t> pad;
+    bool crop = false, padded = false;
+    for (size_t i = 0; i < before.size(); ++i) {
+        begin[first + i] = std::max<int64_t>(-before[i], 0);
+        end[first + i] -= std::max<int64_t>(-after[i], 0);
+        crop = crop || before[i] < 0 || after[i] < 0;
+        pad.push_back(std::max<int64_t>(before[i], 0));
+        pad.push_back(std::max<int64_t>(after[i], 0));
+        padded = padded || before[i] > 0 || after[i] > 0;
+    }
+    if (crop) v = c.create("slice_by_index", {v}, {{"begin", begin}, {"end", end}});
+    if (padded)
+        v = c.create("pad", {v},
+                     {{"pad", pad}, {"mode", std::string("constant")}, {"constant_val", value}});
+    return v;
 }
 
 } // namespace anec::ir

@@ -113,4 +113,12 @@ class VjpContext {
     double lossScale_ = 1;
 };
 
+// Building blocks several families' VJPs share (conv, pooling, slicing).
+// Inserts stride - 1 zeros after every element of v along `axis` (length * stride elements),
+// by reshapes and a pad: no zero constant, no concat.
+Value* dilateWithZeros(VjpContext& c, Value* v, int64_t axis, int64_t stride);
+// Pads (positive amounts, with `value`) or crops (negative amounts) the last before.size() dims.
+Value* padOrCrop(VjpContext& c, Value* v, const std::vector<int64_t>& before,
+                 const std::vector<int64_t>& after, double value = 0);
+
 } // namespace anec::ir

@@ -25,46 +25,6 @@ int64_t convPadBefore(const std::string& padType, int64_t in, int64_t out, int64
     return padType == "same_lower" ? (total + 1) / 2 : total / 2;
 }
 
-Value* dilateWithZeros(VjpContext& c, Value* v, int64_t axis, int64_t stride) {
-    if (stride == 1) return v;
-    // as [outer * length, 1, inner], padded to [outer * length, stride, inner]: reshapes and a
-    // pad, no concat (which some ANE compilers reject)
-    const Shape& shape = v->type.shape;
-    const size_t a = static_cast<size_t>(axis);
-    int64_t outer = 1, inner = 1;
-    for (size_t d = 0; d < shape.size(); ++d) {
-        if (d < a) outer *= shape[d];
-        if (d > a) inner *= shape[d];
-    }
-    Value* rows = c.reshape(v, {outer * shape[a], 1, inner});
-    rows = padOrCrop(c, rows, {0, 0}, {stride - 1, 0});
-    Shape dilated = shape;
-    dilated[a] *= stride;
-    return c.reshape(rows, dilated);
-}
-
-Value* padOrCrop(VjpContext& c, Value* v, const std::vector<int64_t>& before,
-                 const std::vector<int64_t>& after, double value) {
-    const Shape& shape = v->type.shape;
-    const size_t first = shape.size() - before.size();
-    std::vector<int64_t> begin(shape.size(), 0), end(shape.begin(), shape.end());
-    std::vector<int64_t> pad;
-    bool crop = false, padded = false;
-    for (size_t i = 0; i < before.size(); ++i) {
-        begin[first + i] = std::max<int64_t>(-before[i], 0);
-        end[first + i] -= std::max<int64_t>(-after[i], 0);
-        crop = crop || before[i] < 0 || after[i] < 0;
-        pad.push_back(std::max<int64_t>(before[i], 0));
-        pad.push_back(std::max<int64_t>(after[i], 0));
-        padded = padded || before[i] > 0 || after[i] > 0;
-    }
-    if (crop) v = c.create("slice_by_index", {v}, {{"begin", begin}, {"end", end}});
-    if (padded)
-        v = c.create("pad", {v},
-                     {{"pad", pad}, {"mode", std::string("constant")}, {"constant_val", value}});
-    return v;
-}
-
 Value* strided(VjpContext& c, Value* v, const std::vector<int64_t>& begin,
                const std::vector<int64_t>& stride, const std::vector<int64_t>& count) {
     const Shape& shape = v->type.shape;

@@ -14,13 +14,6 @@ namespace anec::ir::vjp_windows {
 int64_t convPadBefore(const std::string& padType, int64_t in, int64_t out, int64_t kernel,
                       int64_t stride, int64_t dilation, int64_t custom);
 
-// Inserts stride - 1 zeros after every element of v along `axis` (length * stride elements).
-Value* dilateWithZeros(VjpContext& c, Value* v, int64_t axis, int64_t stride);
-
-// Pads (positive amounts, with `value`) or crops (negative amounts) the last before.size() dims.
-Value* padOrCrop(VjpContext& c, Value* v, const std::vector<int64_t>& before,
-                 const std::vector<int64_t>& after, double value = 0);
-
 // Every element along the given trailing axes from begin, step stride, count elements.
 Value* strided(VjpContext& c, Value* v, const std::vector<int64_t>& begin,
                const std::vector<int64_t>& stride, const std::vector<int64_t>& count);

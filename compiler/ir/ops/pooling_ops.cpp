@@ -127,13 +127,12 @@ Value* paddedForWindows(VjpContext& c, Value* spread, const PoolVjpGeometry& geo
     const size_t dims = geo.in.size(), first = spread->type.rank() - dims;
     std::vector<int64_t> before, after;
     for (size_t i = 0; i < dims; ++i) {
-        spread = vjp_windows::dilateWithZeros(c, spread, static_cast<int64_t>(first + i),
-                                              geo.window.strides[i]);
+        spread = dilateWithZeros(c, spread, static_cast<int64_t>(first + i), geo.window.strides[i]);
         const int64_t reach = geo.window.kernel[i] - 1;
         before.push_back(reach - geo.window.padBefore[i]);
         after.push_back(reach - geo.padAfter[i] - (geo.window.strides[i] - 1));
     }
-    return vjp_windows::padOrCrop(c, spread, before, after);
+    return padOrCrop(c, spread, before, after);
 }
 
 // dx = sum over taps of the window slices of `padded` ([N, C, spatial...]).
@@ -156,12 +155,11 @@ Value* scatterTap(VjpContext& c, Value* part, int64_t t, const PoolVjpGeometry& 
     const std::vector<int64_t> at = tapOffsets(geo, t);
     std::vector<int64_t> before, after;
     for (size_t i = 0; i < geo.in.size(); ++i) {
-        part = vjp_windows::dilateWithZeros(c, part, static_cast<int64_t>(2 + i),
-                                            geo.window.strides[i]);
+        part = dilateWithZeros(c, part, static_cast<int64_t>(2 + i), geo.window.strides[i]);
         before.push_back(at[i] - geo.window.padBefore[i]);
         after.push_back(geo.in[i] - before.back() - part->type.shape[2 + i]);
     }
-    return vjp_windows::padOrCrop(c, part, before, after);
+    return padOrCrop(c, part, before, after);
 }
 
 std::vector<Value*> avgPoolVjp(VjpContext& c) {
@@ -206,7 +204,7 @@ std::vector<Value*> maxPoolVjp(VjpContext& c) {
     // padding that no window can pick as its maximum
     const double lowest =
         x->type.dtype == DType::Fp16 ? -65504.0 : std::numeric_limits<float>::lowest();
-    Value* xpad = vjp_windows::padOrCrop(c, x, geo.window.padBefore, after, lowest);
+    Value* xpad = padOrCrop(c, x, geo.window.padBefore, after, lowest);
     const std::vector<int64_t> count(geo.window.out.begin() + 2, geo.window.out.end());
     Value* dx = nullptr;
     Value* taken = nullptr; // windows whose maximum an earlier tap already took

@@ -270,18 +270,9 @@ std::vector<Value*> splitVjp(VjpContext& c) {
     return {c.create("concat", pieces, {{"axis", axis}})};
 }
 
-// g with step - 1 zeros after each element along the axis (concat with zero tensors, interleaved).
-Value* spreadAlongAxis(VjpContext& c, Value* g, size_t axis, int64_t step) {
-    std::vector<Value*> parts{g};
-    Value* zeros = c.zerosLike(g);
-    for (int64_t k = 1; k < step; ++k)
-        parts.push_back(zeros);
-    return c.create("concat", parts, {{"axis", static_cast<int64_t>(axis)}, {"interleave", true}});
-}
-
 // The cotangent of a slice lands where the slice read x, zeros everywhere else: per axis, a
 // backward walk is reversed and a stride s > 1 spreads the elements s apart, then one pad puts
-// the block at its place. No scatter: pad and concat suit the ANE.
+// the block at its place. No scatter: reshapes and pads suit the ANE.
 std::vector<Value*> sliceVjp(VjpContext& c, bool byIndex) {
     if (!c.wants(0)) return {nullptr};
     const TensorType& x = c.operand(0)->type;
@@ -304,7 +295,7 @@ std::vector<Value*> sliceVjp(VjpContext& c, bool byIndex) {
         }
         int64_t extent = slice.count; // elements of g along the axis after spreading
         if (step > 1 && slice.count > 1) {
-            g = spreadAlongAxis(c, g, axis, step);
+            g = dilateWithZeros(c, g, static_cast<int64_t>(axis), step);
             extent = slice.count * step; // the trailing zeros may run past the end of x:
             if (low + extent > x.shape[axis]) {
                 extent = (slice.count - 1) * step + 1;
