@@ -175,10 +175,12 @@ std::string nonFiniteCounts(const ValueSummary& s) {
     return "nan=" + std::to_string(s.nanCount) + " inf=" + std::to_string(s.infCount);
 }
 
+// The mean to 4 digits: one element rounded the other way (the BLAS of another CPU sums a dot
+// product in another order) moves the mean of a large output in its sixth digit.
 std::string summaryLine(const std::string& name, const runtime::Tensor& tensor) {
     ValueSummary s = summarize(tensorValues(tensor));
     return name + ": " + tensor.type().str() + " min=" + formatNumber(s.min) +
-           " max=" + formatNumber(s.max) + " mean=" + formatNumber(s.mean) + " " +
+           " max=" + formatNumber(s.max) + " mean=" + formatNumber(s.mean, 4) + " " +
            nonFiniteCounts(s);
 }
 

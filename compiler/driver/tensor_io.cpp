@@ -182,10 +182,10 @@ ReferenceError measureAgainstReference(const std::vector<double>& actual,
     return error;
 }
 
-std::string formatNumber(double value) {
+std::string formatNumber(double value, int significantDigits) {
     if (std::isnan(value)) return "nan";
     if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-    return fmt::format("{:.6g}", value);
+    return fmt::format("{:.{}g}", value, significantDigits);
 }
 
 } // namespace anec::driver

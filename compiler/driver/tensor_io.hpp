@@ -66,7 +66,7 @@ struct ReferenceError {
 ReferenceError measureAgainstReference(const std::vector<double>& actual,
                                        const std::vector<double>& reference);
 
-// "%.6g"-style text of a number ("nan", "inf", "-inf" included).
-std::string formatNumber(double value);
+// "%.6g"-style text of a number ("nan", "inf", "-inf" included), or with fewer digits.
+std::string formatNumber(double value, int significantDigits = 6);
 
 } // namespace anec::driver

@@ -143,9 +143,9 @@ TEST_CASE("run prints one summary line per output", "[run]") {
     INFO(result.err);
     REQUIRE(result.status == 0);
     // Finite results: 3 5 7 -7 2 1 -> min -7, max 7, mean 11/6.
-    std::string y = "output y: fp32[1,4,1,2] min=-7 max=7 mean=1.83333 nan=1 inf=1 -> " +
+    std::string y = "output y: fp32[1,4,1,2] min=-7 max=7 mean=1.833 nan=1 inf=1 -> " +
                     (f.dir / "out" / "y.npy").string() + "\n";
-    std::string z = "output z: fp16[1,4,1,2] min=-7 max=7 mean=1.83333 nan=1 inf=1 -> " +
+    std::string z = "output z: fp16[1,4,1,2] min=-7 max=7 mean=1.833 nan=1 inf=1 -> " +
                     (f.dir / "out" / "z.npy").string() + "\n";
     CHECK(contains(result.out, y));
     CHECK(contains(result.out, z));
