@@ -34,7 +34,7 @@ uint64_t perElementCost(const std::string& kind) {
 
 // scores = q @ k^T (2*L*S*E), scale and mask (2 per score), softmax (5 per score),
 // probs @ v (2*L*S*Ev), per batch element.
-uint64_t attentionFlops(const ir::Op& op) {
+uint64_t attentionFlops(const ir::Op& op, bool matrixOnly) {
     const ir::Shape& k = op.operands[1]->type.shape;
     const ir::Shape& v = op.operands[2]->type.shape;
     if (k.size() < 2 || v.empty()) return 0;
@@ -42,7 +42,8 @@ uint64_t attentionFlops(const ir::Op& op) {
     const uint64_t ev = static_cast<uint64_t>(v.back());
     const uint64_t scores = elements(op.result()) / std::max<uint64_t>(ev, 1) *
                             static_cast<uint64_t>(k[k.size() - 2]); // batch * L * S
-    return scores * (2 * e + 2 + perElementCost("softmax") + 2 * ev);
+    const uint64_t elementwise = matrixOnly ? 0 : 2 + perElementCost("softmax");
+    return scores * (2 * e + elementwise + 2 * ev);
 }
 
 std::string withCommas(uint64_t n) {
@@ -53,9 +54,9 @@ std::string withCommas(uint64_t n) {
     }
     return out;
 }
-} // namespace
 
-uint64_t opFlops(const ir::Op& op) {
+// opFlops, or with matrixOnly its matrix part (KernelStats::matrixFlops) of a matrix op.
+uint64_t estimateFlops(const ir::Op& op, bool matrixOnly) {
     const std::string& kind = op.kind();
     if (isDataMovement(kind) || op.results.empty()) return 0;
     const uint64_t out = elements(op.result());
@@ -67,11 +68,12 @@ uint64_t opFlops(const ir::Op& op) {
         for (size_t d = 1; d < w.size(); ++d)
             perOutput *= static_cast<uint64_t>(w[d]);
         const bool biased = op.operands.size() > 2 && op.operands[2];
-        return 2 * out * perOutput + (biased ? out : 0); // the bias: one add per output element
+        // The bias: one add per output element, elementwise work.
+        return 2 * out * perOutput + (biased && !matrixOnly ? out : 0);
     }
     if (kind == "scaled_dot_product_attention" && op.operands.size() > 2 && op.operands[1] &&
         op.operands[2])
-        return attentionFlops(op);
+        return attentionFlops(op, matrixOnly);
     if (kind == "matmul" && op.operands.size() > 1 && op.operands[0]) {
         // 2 * M * N * K * batch: K multiply-adds per output element.
         const ir::Shape& x = op.operands[0]->type.shape;
@@ -87,6 +89,17 @@ uint64_t opFlops(const ir::Op& op) {
         return elements(op.operands.empty() ? nullptr : op.operands[0]);
     return out * perElementCost(kind);
 }
+} // namespace
+
+uint64_t opFlops(const ir::Op& op) {
+    return estimateFlops(op, false);
+}
+
+uint64_t opMatrixFlops(const ir::Op& op) {
+    const std::string& kind = op.kind();
+    if (kind != "conv" && kind != "matmul" && kind != "scaled_dot_product_attention") return 0;
+    return estimateFlops(op, true);
+}
 
 KernelStats kernelStats(const ir::Kernel& kernel) {
     KernelStats stats;
@@ -98,6 +111,7 @@ KernelStats kernelStats(const ir::Kernel& kernel) {
     for (const auto& op : kernel.ops) {
         ++stats.opsByKind[op->kind()];
         stats.flops += opFlops(*op);
+        stats.matrixFlops += opMatrixFlops(*op);
     }
     // The measures passes remark on, measured the same way (passes::measureFootprint).
     passes::Footprint footprint = passes::measureFootprint(kernel);
@@ -200,6 +214,8 @@ void addRows(Table& table, const KernelStats* a, const KernelStats* b) {
     for (const std::string& kind : kinds)
         table.row("  " + kind, opCount(a, kind), opCount(b, kind));
     table.row("FLOPs", number(a, &KernelStats::flops), number(b, &KernelStats::flops));
+    table.row("  matrix", number(a, &KernelStats::matrixFlops),
+              number(b, &KernelStats::matrixFlops));
     table.row("weight bytes", number(a, &KernelStats::weightBytes),
               number(b, &KernelStats::weightBytes));
     table.row("input bytes", number(a, &KernelStats::inputBytes),
@@ -223,6 +239,7 @@ KernelStats total(const std::vector<KernelStats>& all) {
         for (const auto& [kind, count] : stats.opsByKind)
             sum.opsByKind[kind] += count;
         sum.flops += stats.flops;
+        sum.matrixFlops += stats.matrixFlops;
         sum.weightBytes += stats.weightBytes;
         sum.inputBytes += stats.inputBytes;
         sum.outputBytes += stats.outputBytes;

@@ -15,6 +15,9 @@ struct KernelStats {
     std::string kernel;
     std::map<std::string, size_t> opsByKind; // every op, consts included
     uint64_t flops = 0;
+    // The part of `flops` that is matrix work (conv, matmul, attention's two products; no bias,
+    // scale, mask or softmax): what PyTorch's FlopCounterMode and most FLOP counters report.
+    uint64_t matrixFlops = 0;
     uint64_t weightBytes = 0; // weight blob data (mil::blobBytes: identical blobs once)
     uint64_t inputBytes = 0;
     uint64_t outputBytes = 0;
@@ -27,6 +30,8 @@ struct KernelStats {
 
 // Estimated floating-point operations of one op (0 for data movement and constants).
 uint64_t opFlops(const ir::Op& op);
+// Its matrix part (KernelStats::matrixFlops).
+uint64_t opMatrixFlops(const ir::Op& op);
 KernelStats kernelStats(const ir::Kernel& kernel);
 std::vector<KernelStats> moduleStats(const ir::Module& module);
 // moduleStats with the remarks of the passes that built `module` attached to their kernels.
