@@ -12,7 +12,7 @@ program : decl* EOF ;
 // declaration may stand: imports only at the top, consts and functions not inside a `for`).
 decl
     : dynamic=DYNAMIC? (constDecl | weightDecl | fnDecl | kernelDecl | fuseDecl | gradDecl
-                        | forDecl | assertDecl | importDecl)
+                        | trainDecl | forDecl | assertDecl | importDecl)
     | ';'
     ;
 
@@ -31,9 +31,13 @@ fuseDecl   : FUSE fuseItem (',' fuseItem)* AS name=IDENT elementIndex?
 fuseItem   : name=IDENT elementIndex? ;
 // `grad ffn wrt x, W as ffn_bwd`: the backward kernel of `ffn` (docs/autodiff.md). `wrt`,
 // `saving` and `scale` are words only here (the AST builder checks them), not keywords.
-gradDecl   : GRAD target=fuseItem wrtWord=IDENT wrt+=fuseItem (',' wrt+=fuseItem)* gradOption*
+gradDecl   : GRAD target=fuseItem wrtWord=IDENT wrt+=fuseItem (',' wrt+=fuseItem)* declOption*
              AS name=IDENT elementIndex? ';'? ;
-gradOption : key=IDENT values+=expr (',' values+=expr)* ;
+// `key value, value`: an option of `grad` or `train`; the AST builder knows the keys.
+declOption : key=IDENT values+=expr (',' values+=expr)* ;
+// `train step { model embed, layer, head  loss lm_loss  optimizer adamw  lr 3e-3 ... }`: a
+// training step (docs/training.md); every key is a word only here.
+trainDecl  : TRAIN name=IDENT '{' (declOption ';'?)* '}' ;
 // `for l in 0..LAYERS { ... }`: the declarations inside, once per value (compile time).
 forDecl    : FOR var=IDENT IN range '{' decl* '}' ;
 range      : start=expr '..' stop=expr ;
@@ -114,6 +118,7 @@ FN     : 'fn' ;
 KERNEL : 'kernel' ;
 FUSE   : 'fuse' ;
 GRAD   : 'grad' ;
+TRAIN  : 'train' ;
 AS     : 'as' ;
 LET    : 'let' ;
 RETURN : 'return' ;

@@ -100,6 +100,9 @@ class Differentiator {
                           "' already; only intermediates are saved");
             claim(names, tap, "the saved value '" + tap + "'");
         }
+        if (spec_.keepOutputs)
+            for (const ir::KernelOutput& output : forward_.outputs)
+                claim(names, output.name, "the output '" + output.name + "'");
     }
 
     void claim(std::set<std::string>& names, const std::string& name, const std::string& what) {
@@ -154,6 +157,9 @@ class Differentiator {
             }
             kernel->outputs.push_back({spec_.outputNames[i], total, spec_.loc});
         }
+        if (spec_.keepOutputs)
+            for (const ir::KernelOutput& output : forward_.outputs)
+                kernel->outputs.push_back({output.name, mapping.at(output.value), output.loc});
         // One sweep: the kernel's ops are in execution order.
         ir::removeDeadOps(*kernel);
         return kernel;

@@ -24,6 +24,9 @@ struct GradSpec {
     std::vector<std::string> saving;
     // The backward kernel multiplies the outputs' cotangents by this (static loss scaling).
     double lossScale = 1;
+    // The backward kernel also outputs the forward kernel's outputs (recomputed, named as
+    // there) after the gradients: a training step's last program returns the loss with them.
+    bool keepOutputs = false;
     SourceLoc loc;
 };
 

@@ -11,6 +11,7 @@
 #include "driver/stats.hpp"
 #include "ir/printer.hpp"
 #include "mil/output.hpp"
+#include "training/step_json.hpp"
 
 #ifndef ANEC_VERSION
 #define ANEC_VERSION "0.0.0"
@@ -154,6 +155,13 @@ int runCheck(const CommonArgs& common, const BuildArgs& build, std::ostream& err
     return finish(compilation, ok, err);
 }
 
+size_t countPrograms(const ir::TrainStep& step) {
+    std::set<std::string> programs;
+    for (const ir::StepDispatch& dispatch : step.dispatches)
+        programs.insert(dispatch.kernel);
+    return programs.size();
+}
+
 std::string describeProgram(const mil::Program& program) {
     uint64_t bytes = program.milText.size();
     for (const auto& file : program.weightFiles)
@@ -191,9 +199,16 @@ int buildWith(Compilation& compilation, const CommonArgs& common, const BuildArg
             out << program.milText;
         return 0;
     }
-    mil::writeBuildOutput(build.outputDir, programs);
+    std::vector<mil::RootFile> rootFiles;
+    for (const ir::TrainStep& step : compilation.module()->trainSteps)
+        rootFiles.push_back({"step.json", training::stepToJson(step)});
+    mil::writeBuildOutput(build.outputDir, programs, rootFiles);
     for (const auto& program : programs)
         out << "wrote " << build.outputDir << "/" << describeProgram(program) << "\n";
+    for (const ir::TrainStep& step : compilation.module()->trainSteps)
+        out << "wrote " << build.outputDir << "/step.json (training step '" << step.name
+            << "': " << step.dispatches.size() << " dispatches of " << countPrograms(step)
+            << " programs per step)\n";
     return 0;
 }
 

@@ -216,6 +216,18 @@ struct GradDecl {
     ExprPtr scale;                // the static loss scale; null for none
 };
 
+// One `key value, value` line of a train declaration.
+struct TrainOption {
+    Binding key;
+    std::vector<ExprPtr> values;
+};
+// train NAME { model embed, layer, head  loss lm_loss  optimizer adamw  lr 3e-3 ... }
+struct TrainDecl {
+    std::string name;
+    SourceLoc loc; // the step's name
+    std::vector<TrainOption> options;
+};
+
 struct Decl;
 // for l in start..stop { decls }    (weights, kernels, fuses, asserts and nested fors)
 struct ForDecl {
@@ -236,8 +248,8 @@ struct ImportDecl {
 };
 
 struct Decl {
-    std::variant<ConstDecl, WeightDecl, FnDecl, KernelDecl, FuseDecl, GradDecl, ForDecl, AssertDecl,
-                 ImportDecl>
+    std::variant<ConstDecl, WeightDecl, FnDecl, KernelDecl, FuseDecl, GradDecl, TrainDecl, ForDecl,
+                 AssertDecl, ImportDecl>
         node;
     template <typename T> const T* as() const { return std::get_if<T>(&node); }
 };

@@ -49,7 +49,8 @@ class AstBuilder {
     ast::FuseDecl fuseDecl(AneParser::FuseDeclContext& ctx);
     ast::FuseItem fuseItem(AneParser::FuseItemContext& ctx);
     ast::GradDecl gradDecl(AneParser::GradDeclContext& ctx);
-    void gradOption(AneParser::GradOptionContext& ctx, ast::GradDecl& decl);
+    void gradOption(AneParser::DeclOptionContext& ctx, ast::GradDecl& decl);
+    ast::TrainDecl trainDecl(AneParser::TrainDeclContext& ctx);
     ast::ForDecl forDecl(AneParser::ForDeclContext& ctx);
     ast::ImportDecl importDecl(AneParser::ImportDeclContext& ctx);
     ast::Range range(AneParser::RangeContext& ctx);
@@ -130,6 +131,12 @@ std::optional<ast::Decl> AstBuilder::decl(AneParser::DeclContext& ctx, Nesting n
         return ast::Decl{fuseDecl(*u)};
     } else if (auto* g = ctx.gradDecl()) {
         return ast::Decl{gradDecl(*g)};
+    } else if (auto* t = ctx.trainDecl()) {
+        if (nesting != Nesting::TopLevel) {
+            diagnostics_.error(loc(t->start), "'train' is only allowed at the top level");
+            return std::nullopt;
+        }
+        return ast::Decl{trainDecl(*t)};
     } else if (auto* r = ctx.forDecl()) {
         return ast::Decl{forDecl(*r)};
     } else if (auto* a = ctx.assertDecl()) {
@@ -220,13 +227,13 @@ ast::GradDecl AstBuilder::gradDecl(AneParser::GradDeclContext& ctx) {
                                        decl.target.kernel.name, decl.name, text(ctx.wrtWord)));
     for (AneParser::FuseItemContext* item : ctx.wrt)
         decl.wrt.push_back(fuseItem(*item));
-    for (AneParser::GradOptionContext* option : ctx.gradOption())
+    for (AneParser::DeclOptionContext* option : ctx.declOption())
         gradOption(*option, decl);
     return decl;
 }
 
 // `saving t1, t2` (names of values in the kernel) or `scale S` (a constant expression).
-void AstBuilder::gradOption(AneParser::GradOptionContext& ctx, ast::GradDecl& decl) {
+void AstBuilder::gradOption(AneParser::DeclOptionContext& ctx, ast::GradDecl& decl) {
     std::string key = text(ctx.key);
     if (key == "saving") {
         for (AneParser::ExprContext* value : ctx.values) {
@@ -249,6 +256,21 @@ void AstBuilder::gradOption(AneParser::GradOptionContext& ctx, ast::GradDecl& de
                                              didYouMean(key, {"saving", "scale"}) +
                                              " (expected 'saving NAMES' or 'scale S' before 'as')");
     }
+}
+
+// The keys are checked by the frontend's training lowering (frontend/training.cpp), which knows
+// what each takes.
+ast::TrainDecl AstBuilder::trainDecl(AneParser::TrainDeclContext& ctx) {
+    ast::TrainDecl decl;
+    decl.name = text(ctx.name);
+    decl.loc = loc(ctx.name);
+    for (AneParser::DeclOptionContext* option : ctx.declOption()) {
+        ast::TrainOption built{{text(option->key), loc(option->key)}, {}};
+        for (AneParser::ExprContext* value : option->values)
+            built.values.push_back(expr(value));
+        decl.options.push_back(std::move(built));
+    }
+    return decl;
 }
 
 ast::ForDecl AstBuilder::forDecl(AneParser::ForDeclContext& ctx) {

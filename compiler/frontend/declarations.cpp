@@ -110,6 +110,10 @@ class DeclarationCollector {
             if (allowedHere(g->loc, "gradient kernels") && g->element.empty() &&
                 defineGlobal(globals_, reporter_, g->name, g->loc))
                 globals_.grads[g->name] = GradEntry{g, {}, g->name};
+        } else if (const auto* t = decl.as<ast::TrainDecl>()) {
+            if (allowedHere(t->loc, "training steps") &&
+                defineGlobal(globals_, reporter_, t->name, t->loc))
+                globals_.trains.push_back(TrainEntry{t});
         } else if (const auto* r = decl.as<ast::ForDecl>()) {
             allowedHere(r->var.loc, "loops ('for' generates weights and kernels)");
         }

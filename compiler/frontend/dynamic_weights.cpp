@@ -21,7 +21,8 @@ ir::Value* transposedMatrix(ir::Value* value) {
 
 bool isDynamicWeight(const Globals& globals, const std::string& name) {
     auto it = globals.weights.find(name);
-    return it != globals.weights.end() && it->second.decl && it->second.decl->dynamic;
+    return it != globals.weights.end() && it->second.decl &&
+           (it->second.decl->dynamic || globals.trainedWeights.count(name));
 }
 
 bool reportInputNamedLikeDynamicWeight(const Globals& globals, Reporter& reporter,

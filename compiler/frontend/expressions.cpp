@@ -338,8 +338,9 @@ Operand BodyLowerer::lowerWeight(const std::string& name, SourceLoc loc) {
     if (cached != ctx_.weightValues.end()) return Operand::tensor(cached->second);
     const WeightEntry& entry = globals().weights.at(name);
     if (!entry.data) return Operand::error(); // the declaration's error was reported
-    ir::Value* value = entry.decl->dynamic ? addDynamicWeightInput(ctx_.kernel, name, entry.data)
-                                           : ctx_.builder.createConst(entry.data, loc, name);
+    ir::Value* value = isDynamicWeight(globals(), name)
+                           ? addDynamicWeightInput(ctx_.kernel, name, entry.data)
+                           : ctx_.builder.createConst(entry.data, loc, name);
     ctx_.weightValues.emplace(name, value);
     return Operand::tensor(value);
 }

@@ -129,6 +129,10 @@ void lowerFusions(Module& main, Reporter& reporter, ir::Module& module, bool ker
 // order): the backward kernel and, with `saving`, the forward kernel with taps before it.
 void lowerGradients(Module& main, Reporter& reporter, ir::Module& module, bool kernelsValid);
 
+// Checks the `train` declaration (at most one) and appends its step's kernels and schedule
+// (ir::Module::trainSteps) after the gradient kernels.
+void lowerTraining(Module& main, Reporter& reporter, ir::Module& module, bool kernelsValid);
+
 // Reports undeclared names in a function that no kernel calls (its body is otherwise unchecked).
 void checkUnusedFunction(const ast::FnDecl& fn, const Module& module, Reporter& reporter);
 

@@ -120,6 +120,10 @@ struct GradEntry {
     std::string name;
 };
 
+struct TrainEntry {
+    const ast::TrainDecl* decl = nullptr;
+};
+
 // A name declared with an index inside a `for`: `weight Wq[l]`, `kernel attn[l]`.
 struct ArrayEntry {
     enum class Kind { Weight, Kernel, Fuse, Grad };
@@ -144,9 +148,12 @@ struct Globals {
     std::map<std::string, KernelEntry> kernels;   // by entry name
     std::map<std::string, FuseEntry> fusions;     // by entry name
     std::map<std::string, GradEntry> grads;       // by entry name
+    std::vector<TrainEntry> trains;               // in source order (at most one is allowed)
     std::map<std::string, ArrayEntry> arrays;     // by declared name
     std::map<std::string, const Module*> modules; // `import "f.ane" as alias`
     std::map<std::string, SourceLoc> definitions; // every name above, for redefinition checks
+    // Weights the lowering of a train declaration treats as dynamic (its trainable weights).
+    std::set<std::string> trainedWeights;
     // Names whose declaration failed (an import from a file with errors): uses stay silent.
     std::set<std::string> poisoned;
     // Entry names in source order, loops expanded.

@@ -147,11 +147,11 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected,
     std::vector<std::string> items;
     if (containsAll(remaining, {AneParser::CONST, AneParser::WEIGHT, AneParser::FN,
                                 AneParser::KERNEL, AneParser::FUSE})) {
-        items.push_back("a declaration (const, weight, fn, kernel, fuse or grad)");
-        eraseAll(remaining,
-                 {AneParser::CONST, AneParser::WEIGHT, AneParser::DYNAMIC, AneParser::FN,
-                  AneParser::KERNEL, AneParser::FUSE, AneParser::GRAD, AneParser::FOR,
-                  AneParser::ASSERT, AneParser::IMPORT, AneParser::SEMI, antlr4::Token::EOF});
+        items.push_back("a declaration (const, weight, fn, kernel, fuse, grad or train)");
+        eraseAll(remaining, {AneParser::CONST, AneParser::WEIGHT, AneParser::DYNAMIC, AneParser::FN,
+                             AneParser::KERNEL, AneParser::FUSE, AneParser::GRAD, AneParser::TRAIN,
+                             AneParser::FOR, AneParser::ASSERT, AneParser::IMPORT, AneParser::SEMI,
+                             antlr4::Token::EOF});
     }
     if (containsAll(remaining, {AneParser::LET, AneParser::RETURN})) {
         items.push_back("a statement");

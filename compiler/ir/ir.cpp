@@ -78,6 +78,13 @@ size_t Kernel::useCount(const Value* value) const {
     return count;
 }
 
+bool Module::isStepProgram(const std::string& kernel) const {
+    for (const TrainStep& step : trainSteps)
+        for (const StepDispatch& dispatch : step.dispatches)
+            if (dispatch.kernel == kernel) return true;
+    return false;
+}
+
 Kernel* Module::findKernel(const std::string& kernelName) const {
     for (const auto& kernel : kernels)
         if (kernel->name == kernelName) return kernel.get();
@@ -107,6 +114,5 @@ size_t removeDeadOps(Kernel& kernel) {
     }
     return removed;
 }
-
 
 } // namespace anec::ir

@@ -9,6 +9,7 @@
 #include "ir/attributes.hpp"
 #include "ir/const_data.hpp"
 #include "ir/packing.hpp"
+#include "ir/train_step.hpp"
 #include "ir/types.hpp"
 #include "support/diagnostics.hpp"
 
@@ -111,7 +112,12 @@ size_t removeDeadOps(Kernel& kernel);
 class Module {
   public:
     std::vector<std::unique_ptr<Kernel>> kernels;
+    // `train` declarations: each a schedule over kernels of this module (ir/train_step.hpp).
+    std::vector<TrainStep> trainSteps;
     Kernel* findKernel(const std::string& name) const;
+    // Whether a training step dispatches the kernel (its inputs are a step's state, which
+    // random values are not: tests that feed every kernel random inputs skip these).
+    bool isStepProgram(const std::string& kernel) const;
 };
 
 } // namespace anec::ir

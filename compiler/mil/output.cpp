@@ -153,8 +153,13 @@ void writeProgramFiles(const fs::path& programDir, const Program& program) {
     writeFile(programDir / "program.json", json.data(), json.size());
 }
 
-void writeBuildOutput(const fs::path& dir, const std::vector<Program>& programs) {
+void writeBuildOutput(const fs::path& dir, const std::vector<Program>& programs,
+                      const std::vector<RootFile>& rootFiles) {
     checkKernelNames(programs);
+    for (const RootFile& file : rootFiles)
+        for (const Program& program : programs)
+            if (program.kernelName == file.name)
+                throw Error("'" + file.name + "' is both a kernel and a file of the build output");
     std::error_code ec;
     fs::file_status status = fs::status(dir, ec);
     if (fs::exists(status) && !fs::is_directory(status))
@@ -180,9 +185,13 @@ void writeBuildOutput(const fs::path& dir, const std::vector<Program>& programs)
             fs::create_directory(staging / program.kernelName);
             writeProgramFiles(staging / program.kernelName, program);
         }
+        for (const RootFile& file : rootFiles)
+            writeFile(staging / file.name, file.text.data(), file.text.size());
         replacement.emplace(dir, staging);
         for (const Program& program : programs)
             replacement->replace(program.kernelName);
+        for (const RootFile& file : rootFiles)
+            replacement->replace(file.name);
     } catch (const fs::filesystem_error& e) {
         abandon();
         throw Error(describeFailure(dir, e));

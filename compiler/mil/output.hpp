@@ -14,7 +14,13 @@ namespace anec::mil {
 // directory is removed, earlier replacements are rolled back, and anec::Error says what went
 // wrong. DIR is created if missing; other content of DIR is left alone. Staging directories left
 // by builds that were killed are removed by the next build.
-void writeBuildOutput(const std::filesystem::path& dir, const std::vector<Program>& programs);
+// A file beside the program directories (a training step's step.json), replaced the same way.
+struct RootFile {
+    std::string name;
+    std::string text;
+};
+void writeBuildOutput(const std::filesystem::path& dir, const std::vector<Program>& programs,
+                      const std::vector<RootFile>& rootFiles = {});
 
 // Writes one program's files into `programDir`, which must exist (no staging; throws anec::Error).
 void writeProgramFiles(const std::filesystem::path& programDir, const Program& program);

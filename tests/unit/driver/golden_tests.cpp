@@ -60,6 +60,10 @@ TEST_CASE("every example matches its golden MIL and program.json", "[golden]") {
             CHECK(readFile(out / kernel / "program.json") ==
                   readFile(golden / kernel / "program.json"));
         }
+        // A training step's schedule (`train`).
+        CHECK(fs::exists(out / "step.json") == fs::exists(golden / "step.json"));
+        if (fs::exists(golden / "step.json"))
+            CHECK(readFile(out / "step.json") == readFile(golden / "step.json"));
     }
 }
 

@@ -556,9 +556,9 @@ TEST_CASE("diagnostic: expected an expression", "[parser]") {
 
 TEST_CASE("diagnostic: expected a declaration", "[parser]") {
     CHECK(errors("foo = 3") == Errors{"1:1: error: expected a declaration (const, weight, fn, "
-                                      "kernel, fuse or grad) but found 'foo'"});
+                                      "kernel, fuse, grad or train) but found 'foo'"});
     CHECK(errors("const X = 1 2") == Errors{"1:13: error: expected a declaration (const, weight, "
-                                            "fn, kernel, fuse or grad) but found '2'"});
+                                            "fn, kernel, fuse, grad or train) but found '2'"});
 }
 
 TEST_CASE("diagnostic: expected a statement", "[parser]") {

@@ -1,0 +1,47 @@
+#include "ir/train_step.hpp"
+
+namespace anec::ir {
+
+std::string_view stepTensorRoleName(StepTensorRole role) {
+    switch (role) {
+    case StepTensorRole::Batch:
+        return "batch";
+    case StepTensorRole::Seed:
+        return "seed";
+    case StepTensorRole::Activation:
+        return "activation";
+    case StepTensorRole::Weight:
+        return "weight";
+    case StepTensorRole::Moment:
+        return "moment";
+    case StepTensorRole::Gradient:
+        return "gradient";
+    case StepTensorRole::Scalar:
+        return "scalar";
+    case StepTensorRole::Loss:
+        return "loss";
+    case StepTensorRole::SquaredNorm:
+        return "squared_norm";
+    }
+    return "?";
+}
+
+std::string_view optimizerName(OptimizerKind kind) {
+    switch (kind) {
+    case OptimizerKind::Sgd:
+        return "sgd";
+    case OptimizerKind::Adam:
+        return "adam";
+    case OptimizerKind::AdamW:
+        return "adamw";
+    }
+    return "?";
+}
+
+const StepTensor* TrainStep::find(const std::string& tensor) const {
+    for (const StepTensor& each : tensors)
+        if (each.name == tensor) return &each;
+    return nullptr;
+}
+
+} // namespace anec::ir
