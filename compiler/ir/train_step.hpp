@@ -65,6 +65,9 @@ struct TrainStep {
     // The weights trained, in the order of the model's first use (names of Weight tensors).
     std::vector<std::string> trained;
     std::string tokens, targets, loss; // step tensor names of the batch inputs and the loss
+    // The model's output channels (dimension 1 of the loss's first input, the logits): token
+    // ids must be below it.
+    int64_t vocabulary = 0;
 
     const StepTensor* find(const std::string& tensor) const;
 };

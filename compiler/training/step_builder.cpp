@@ -214,6 +214,8 @@ class StepBuilder {
         }
         const ir::KernelOutput& loss = spec_.loss->outputs[0];
         step_.loss = loss.name;
+        const ir::Shape& logits = lossInputs[0]->type.shape;
+        step_.vocabulary = logits.size() > 1 ? logits[1] : 0;
         addTensor(loss.name, loss.value->type, StepTensorRole::Loss);
         addTensor(autodiff::cotangentInputName(loss.name), loss.value->type, StepTensorRole::Seed);
         for (const std::string& scalar : optimizerScalars(spec_.optimizer))

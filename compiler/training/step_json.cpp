@@ -97,6 +97,7 @@ std::string stepToJson(const ir::TrainStep& step) {
               {"tokens", step.tokens},
               {"targets", step.targets},
               {"loss", step.loss},
+              {"vocabulary", step.vocabulary},
               {"optimizer", optimizerJson(step.optimizer)},
               {"trained", step.trained},
               {"tensors", tensors},
@@ -121,6 +122,7 @@ Expected<ir::TrainStep> stepFromJson(const std::string& text) {
         step.tokens = j.at("tokens").get<std::string>();
         step.targets = j.at("targets").get<std::string>();
         step.loss = j.at("loss").get<std::string>();
+        step.vocabulary = j.at("vocabulary").get<int64_t>();
         step.optimizer = optimizerFrom(j.at("optimizer"));
         step.trained = j.at("trained").get<std::vector<std::string>>();
         for (const json& t : j.at("tensors"))

@@ -278,6 +278,12 @@ double Trainer::step(std::span<const int32_t> tokens, std::span<const int32_t> t
                     std::to_string(seq) + " tokens and as many targets (" +
                     std::to_string(expected) + " each), got " + std::to_string(tokens.size()) +
                     " tokens and " + std::to_string(targets.size()) + " targets");
+    for (auto* ids : {&tokens, &targets})
+        for (size_t i = 0; i < ids->size(); ++i)
+            if ((*ids)[i] < 0 || (step_.vocabulary > 0 && (*ids)[i] >= step_.vocabulary))
+                throw Error(std::string(ids == &tokens ? "token" : "target") + " " +
+                            std::to_string((*ids)[i]) + " at position " + std::to_string(i) +
+                            " is outside the vocabulary of " + std::to_string(step_.vocabulary));
     counters_ = {};
     for (const ir::StepTensor& tensor : step_.tensors)
         if (tensor.role == StepTensorRole::Gradient)

@@ -47,9 +47,11 @@ class Trainer {
     // Sequences per step (micro-batches) and tokens per sequence.
     int64_t microBatches() const { return step_.microBatches; }
     int64_t sequenceLength() const;
+    int64_t vocabulary() const { return step_.vocabulary; }
 
     // One step over microBatches() sequences: tokens and targets row-major [microBatches, seq].
-    // Returns the mean loss. Throws anec::Error for bad sizes and for a non-finite loss (the
+    // Returns the mean loss. Throws anec::Error for bad sizes or token ids outside the
+    // vocabulary (before changing anything) and for a non-finite loss (the
     // step's update has then been applied: resume from the last checkpoint).
     double step(std::span<const int32_t> tokens, std::span<const int32_t> targets);
     int64_t stepsDone() const { return steps_; }
