@@ -9,6 +9,7 @@
 #include "driver/program_loader.hpp"
 #include "driver/run_command.hpp"
 #include "driver/stats.hpp"
+#include "driver/train_command.hpp"
 #include "ir/printer.hpp"
 #include "mil/output.hpp"
 #include "training/step_json.hpp"
@@ -37,8 +38,8 @@ constexpr const char* kStrictHelp =
     "MIL input: make blob metadata that disagrees with the MIL (a data offset of 0, a size or "
     "dtype other than the declared type's) an error instead of a warning";
 
-// -w and --warnings=none|all|error set `warnings`; --strict sets `strict`.
-void addDiagnosticOptions(CLI::App& command, std::string& warnings, bool& strict) {
+// -w and --warnings=none|all|error set `warnings`.
+void addWarningOptions(CLI::App& command, std::string& warnings) {
     CLI::Option* policy =
         command
             .add_option("--warnings", warnings,
@@ -49,6 +50,11 @@ void addDiagnosticOptions(CLI::App& command, std::string& warnings, bool& strict
         .add_flag_callback(
             "-w", [&warnings] { warnings = "none"; }, "print no warnings")
         ->excludes(policy);
+}
+
+// The warning options, and --strict (MIL input) setting `strict`.
+void addDiagnosticOptions(CLI::App& command, std::string& warnings, bool& strict) {
+    addWarningOptions(command, warnings);
     command.add_flag("--strict", strict, kStrictHelp);
 }
 
@@ -271,6 +277,62 @@ void addRunOptions(CLI::App& command, RunArgs& args, CLI::Option*& seedOption) {
                      "also run in float64 and print each output's error against it");
 }
 
+constexpr const char* kTrainBackendHelp =
+    "reference (default), ane, ane-sim (the ANE simulator) or auto";
+
+void addTrainOptions(CLI::App& command, TrainArgs& args) {
+    command
+        .add_option("source", args.source,
+                    "a .ane file with a 'train' declaration, or its build output directory")
+        ->required();
+    command
+        .add_option("--data", args.data,
+                    "training tokens: a llama2.c .bin file (uint16) or text (byte-level)")
+        ->required();
+    command
+        .add_option("-D,--define", args.defines, "override a constant: -D NAME=VALUE (.ane only)")
+        ->allow_extra_args(false);
+    command
+        .add_option("--steps", args.steps,
+                    "train until this step (default: the schedule's 'decay', or 100)")
+        ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
+    command.add_option("--batch", args.batch, "sequences per step (default: the declaration's)")
+        ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+    command.add_option("--lr", args.lr, "the peak learning rate (default: the declaration's)")
+        ->check(CLI::PositiveNumber);
+    command.add_option("--seed", args.seed, "the seed of the data order (default 1)");
+    command.add_option("--save", args.save, "write a checkpoint (.safetensors) at the end");
+    command.add_option("--save-every", args.saveEvery, "also every N steps (with --save)")
+        ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
+    command.add_option("--resume", args.resume, "start from a checkpoint written by --save");
+    command.add_option("--backend", args.backend, kTrainBackendHelp)
+        ->check(CLI::IsMember({"auto", "reference", "ane", "ane-sim"}));
+    addWarningOptions(command, args.warnings);
+}
+
+void addSampleOptions(CLI::App& command, SampleArgs& args) {
+    command
+        .add_option("source", args.source,
+                    "a .ane file with a 'train' declaration, or its build output directory")
+        ->required();
+    command
+        .add_option("-D,--define", args.defines, "override a constant: -D NAME=VALUE (.ane only)")
+        ->allow_extra_args(false);
+    command.add_option("--resume", args.resume,
+                       "the trained checkpoint (default: initial weights)");
+    command.add_option("--prompt", args.prompt, "the text to continue");
+    command.add_option("--tokens", args.tokens, "how many tokens to generate (default 200)")
+        ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+    command
+        .add_option("--temperature", args.temperature,
+                    "0 (default): the most likely token; higher: sample more freely")
+        ->check(CLI::Range(0.0, 100.0));
+    command.add_option("--seed", args.seed, "the sampling seed (default 1)");
+    command.add_option("--backend", args.backend, kTrainBackendHelp)
+        ->check(CLI::IsMember({"auto", "reference", "ane", "ane-sim"}));
+    addWarningOptions(command, args.warnings);
+}
+
 void addCompareOptions(CLI::App& command, CompareArgs& args) {
     command.add_option("actual", args.actual, "the .npy file to check")->required();
     command.add_option("expected", args.expected, "the reference .npy file")->required();
@@ -336,6 +398,16 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         "compare", "compare two .npy files: exit 0 when |a - b| <= atol + rtol * |b| everywhere");
     addCompareOptions(*compare, compareArgs);
 
+    TrainArgs trainArgs;
+    CLI::App* trainCmd = app.add_subcommand(
+        "train", "train a model declared with 'train' on token data; print the loss per step");
+    addTrainOptions(*trainCmd, trainArgs);
+
+    SampleArgs sampleArgs;
+    CLI::App* sampleCmd =
+        app.add_subcommand("sample", "generate text from a model trained with 'anec train'");
+    addSampleOptions(*sampleCmd, sampleArgs);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -352,6 +424,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
             return runKernelCommand(runArgs, out, err);
         }
         if (compare->parsed()) return compareCommand(compareArgs, out);
+        if (trainCmd->parsed()) return trainCommand(trainArgs, out, err);
+        if (sampleCmd->parsed()) return sampleCommand(sampleArgs, out, err);
         if (statsCmd->parsed())
             return statsCommand(statsArgs.input, makeOptions(statsArgs, statsBuild), out, err);
         return runBuild(buildArgs, build, out, err);

@@ -38,14 +38,6 @@ std::vector<InputFile> parseInputArgs(const std::vector<std::string>& args) {
     return inputs;
 }
 
-runtime::BackendKind parseBackendKind(const std::string& name) {
-    if (name == "auto") return runtime::BackendKind::Auto;
-    if (name == "reference") return runtime::BackendKind::Reference;
-    if (name == "ane") return runtime::BackendKind::Ane;
-    if (name == "ane-sim") return runtime::BackendKind::AneSimulator;
-    throw Error("unknown backend '" + name + "' (expected auto, reference, ane or ane-sim)");
-}
-
 // The ANE backends legalize for --target (also the simulated chip); none: the machine's chip.
 runtime::BackendOptions backendOptions(const RunArgs& args) {
     runtime::BackendOptions options;
@@ -239,6 +231,14 @@ npy::Array readArray(const std::string& path) {
 }
 
 } // namespace
+
+runtime::BackendKind parseBackendKind(const std::string& name) {
+    if (name == "auto") return runtime::BackendKind::Auto;
+    if (name == "reference") return runtime::BackendKind::Reference;
+    if (name == "ane") return runtime::BackendKind::Ane;
+    if (name == "ane-sim") return runtime::BackendKind::AneSimulator;
+    throw Error("unknown backend '" + name + "' (expected auto, reference, ane or ane-sim)");
+}
 
 int runKernelCommand(const RunArgs& args, std::ostream& out, std::ostream& err) {
     std::vector<InputFile> files = parseInputArgs(args.inputs);

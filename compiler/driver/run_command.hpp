@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/core/backend.hpp"
+
 namespace anec::driver {
 
 struct RunArgs {
@@ -30,6 +32,9 @@ struct RunArgs {
     std::string warnings = "all"; // none | all | error (-w, --warnings)
     bool strict = false;          // MIL sources: --strict (mil::ReadOptions::strict)
 };
+
+// --backend: auto, reference, ane or ane-sim; throws anec::Error naming them otherwise.
+runtime::BackendKind parseBackendKind(const std::string& name);
 
 // Returns the exit status (0: ran and wrote every output).
 int runKernelCommand(const RunArgs& args, std::ostream& out, std::ostream& err);

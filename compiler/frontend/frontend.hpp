@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "frontend/ast.hpp"
@@ -14,6 +15,8 @@ namespace anec::frontend {
 struct Options {
     // -D NAME=VALUE: overrides `const NAME = ...`; a name that is not a declared const is an error.
     std::map<std::string, int64_t> defines;
+    // `anec train --batch B`: sequences per step, overriding the train declaration's `batch`.
+    std::optional<int64_t> trainBatch;
 };
 
 // Parses the file registered as `file` in the diagnostics' SourceManager. Syntax errors are

@@ -39,7 +39,7 @@ std::unique_ptr<ir::Module> lower(const ast::Program& program, SourceManager* so
     }
     lowerFusions(main, reporter, *module, reporter.errorCount() == 0);
     lowerGradients(main, reporter, *module, reporter.errorCount() == 0);
-    lowerTraining(main, reporter, *module, reporter.errorCount() == 0);
+    lowerTraining(main, reporter, *module, reporter.errorCount() == 0, options.trainBatch);
     for (const Module* each : analyzer.modules())
         for (const ast::Decl& decl : each->program->decls)
             if (const auto* fn = decl.as<ast::FnDecl>(); fn && !inlinedFns.count(fn))

@@ -131,7 +131,9 @@ void lowerGradients(Module& main, Reporter& reporter, ir::Module& module, bool k
 
 // Checks the `train` declaration (at most one) and appends its step's kernels and schedule
 // (ir::Module::trainSteps) after the gradient kernels.
-void lowerTraining(Module& main, Reporter& reporter, ir::Module& module, bool kernelsValid);
+// `batch` (when set) overrides the declaration's.
+void lowerTraining(Module& main, Reporter& reporter, ir::Module& module, bool kernelsValid,
+                   std::optional<int64_t> batch = std::nullopt);
 
 // Reports undeclared names in a function that no kernel calls (its body is otherwise unchecked).
 void checkUnusedFunction(const ast::FnDecl& fn, const Module& module, Reporter& reporter);

@@ -27,6 +27,8 @@ class TrainLowerer {
         : decl_(decl), main_(main), globals_(main.globals), evaluator_(*main.evaluator),
           reporter_(reporter), module_(module) {}
 
+    void overrideBatch(int64_t batch) { batchOverride_ = batch; }
+
     void lower(bool kernelsValid) {
         size_t errorsBefore = reporter_.errorCount();
         readOptions();
@@ -42,7 +44,7 @@ class TrainLowerer {
         spec.name = decl_.name;
         spec.loc = decl_.loc;
         spec.optimizer = optimizer_;
-        spec.microBatches = batch_ * accumulate_;
+        spec.microBatches = batchOverride_.value_or(batch_) * accumulate_;
         spec.hostUpdate = hostUpdate_;
         spec.frozen = frozen_;
         std::vector<std::unique_ptr<ir::Kernel>> lowered = lowerWithTrainedWeights();
@@ -255,19 +257,24 @@ class TrainLowerer {
     const KernelEntry* lossEntry_ = nullptr;
     ir::OptimizerConfig optimizer_;
     int64_t batch_ = 1, accumulate_ = 1;
+    std::optional<int64_t> batchOverride_;
     bool hostUpdate_ = false;
     std::set<std::string> frozen_;
 };
 
 } // namespace
 
-void lowerTraining(Module& main, Reporter& reporter, ir::Module& module, bool kernelsValid) {
+void lowerTraining(Module& main, Reporter& reporter, ir::Module& module, bool kernelsValid,
+                   std::optional<int64_t> batch) {
     const std::vector<TrainEntry>& trains = main.globals.trains;
     for (size_t i = 1; i < trains.size(); ++i)
         if (reporter.error(trains[i].decl->loc, "a program declares one training step; '" +
                                                     trains[0].decl->name + "' is declared already"))
             reporter.note(trains[0].decl->loc, "declared here");
-    if (!trains.empty()) TrainLowerer(*trains[0].decl, main, reporter, module).lower(kernelsValid);
+    if (trains.empty()) return;
+    TrainLowerer lowerer(*trains[0].decl, main, reporter, module);
+    if (batch) lowerer.overrideBatch(*batch);
+    lowerer.lower(kernelsValid);
 }
 
 } // namespace anec::frontend

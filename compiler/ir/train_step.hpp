@@ -68,6 +68,9 @@ struct TrainStep {
     // The model's output channels (dimension 1 of the loss's first input, the logits): token
     // ids must be below it.
     int64_t vocabulary = 0;
+    // The whole model as one program, every weight an input (by the weight's name): tokens ->
+    // logits with the current weights, for sampling and evaluation. Not dispatched by a step.
+    std::string logitsProgram;
 
     const StepTensor* find(const std::string& tensor) const;
 };

@@ -104,6 +104,10 @@ class StepBuilder {
         if (!fusedUpdate_ && !spec_.hostUpdate)
             for (size_t i = segments_.size(); i-- > 0;)
                 addUpdate(*chains[i], i);
+        auto logits = chain(spec_.stages, spec_.name + "_logits");
+        if (!logits) return fail(logits.error());
+        step_.logitsProgram = (*logits)->name;
+        kernels_.push_back(std::move(*logits));
         return BuiltStep{std::move(kernels_), std::move(step_)};
     }
 

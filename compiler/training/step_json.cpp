@@ -98,6 +98,7 @@ std::string stepToJson(const ir::TrainStep& step) {
               {"targets", step.targets},
               {"loss", step.loss},
               {"vocabulary", step.vocabulary},
+              {"logits_program", step.logitsProgram},
               {"optimizer", optimizerJson(step.optimizer)},
               {"trained", step.trained},
               {"tensors", tensors},
@@ -123,6 +124,7 @@ Expected<ir::TrainStep> stepFromJson(const std::string& text) {
         step.targets = j.at("targets").get<std::string>();
         step.loss = j.at("loss").get<std::string>();
         step.vocabulary = j.at("vocabulary").get<int64_t>();
+        step.logitsProgram = j.at("logits_program").get<std::string>();
         step.optimizer = optimizerFrom(j.at("optimizer"));
         step.trained = j.at("trained").get<std::vector<std::string>>();
         for (const json& t : j.at("tensors"))

@@ -91,8 +91,8 @@ bool bytesCross(StepTensorRole role, bool hostUpdate) {
 Trainer::Trainer(ir::TrainStep step,
                  std::map<std::string, std::shared_ptr<const ir::Module>> programs,
                  const TrainerOptions& options)
-    : step_(std::move(step)) {
-    prepare(programs, options);
+    : step_(std::move(step)), programs_(std::move(programs)), options_(options) {
+    prepare(programs_, options);
     initializeState();
 }
 
@@ -103,6 +103,8 @@ Trainer Trainer::fromModule(std::shared_ptr<const ir::Module> module,
     std::map<std::string, std::shared_ptr<const ir::Module>> programs;
     for (const ir::StepDispatch& dispatch : module->trainSteps[0].dispatches)
         programs[dispatch.kernel] = module;
+    if (!module->trainSteps[0].logitsProgram.empty())
+        programs[module->trainSteps[0].logitsProgram] = module;
     return Trainer(module->trainSteps[0], programs, options);
 }
 
@@ -114,14 +116,18 @@ Trainer Trainer::fromBuild(const fs::path& dir, const TrainerOptions& options) {
     auto step = training::stepFromJson(readText(stepFile));
     if (!step) throw Error(stepFile.string() + ": " + step.error());
     std::map<std::string, std::shared_ptr<const ir::Module>> programs;
-    for (const ir::StepDispatch& dispatch : step->dispatches) {
-        if (programs.count(dispatch.kernel)) continue;
-        driver::LoadedProgram loaded = driver::loadProgram(dir / dispatch.kernel, {});
+    std::vector<std::string> names;
+    for (const ir::StepDispatch& dispatch : step->dispatches)
+        names.push_back(dispatch.kernel);
+    if (!step->logitsProgram.empty()) names.push_back(step->logitsProgram);
+    for (const std::string& name : names) {
+        if (programs.count(name)) continue;
+        driver::LoadedProgram loaded = driver::loadProgram(dir / name, {});
         const driver::LoadedKernel& kernel = loaded.select("");
-        if (kernel.kernelName != dispatch.kernel)
-            throw Error(stepFile.string() + ": program directory '" + dispatch.kernel +
-                        "' holds kernel '" + kernel.kernelName + "'");
-        programs[dispatch.kernel] = kernel.module;
+        if (kernel.kernelName != name)
+            throw Error(stepFile.string() + ": program directory '" + name + "' holds kernel '" +
+                        kernel.kernelName + "'");
+        programs[name] = kernel.module;
     }
     return Trainer(std::move(*step), programs, options);
 }
@@ -196,6 +202,13 @@ void Trainer::setWeight(const std::string& name, const runtime::Tensor& value) {
     if (master != store_.end()) storeFloats(master->second, values);
 }
 
+void Trainer::setPeakLearningRate(double lr) {
+    if (!(lr > 0) || !std::isfinite(lr))
+        throw Error("the learning rate must be positive, got " + std::to_string(lr));
+    step_.optimizer.lr = lr;
+    step_.optimizer.minLr = std::min(step_.optimizer.minLr, lr);
+}
+
 void Trainer::setScalar(const std::string& name, double value) {
     auto found = store_.find(name);
     if (found == store_.end()) return; // the optimizer does not read it
@@ -237,6 +250,29 @@ void Trainer::run(const ir::StepDispatch& dispatch) {
 void Trainer::runPhase(ir::StepPhase phase) {
     for (const ir::StepDispatch& dispatch : step_.dispatches)
         if (dispatch.phase == phase) run(dispatch);
+}
+
+runtime::Tensor Trainer::logits(std::span<const int32_t> tokens) {
+    if (step_.logitsProgram.empty()) throw Error("the step has no logits program");
+    if (!logitsExecutable_) {
+        auto found = programs_.find(step_.logitsProgram);
+        if (found == programs_.end())
+            throw Error("the logits program '" + step_.logitsProgram + "' is missing");
+        logitsExecutable_ = makeBackend(options_)->prepare(found->second, step_.logitsProgram);
+    }
+    const runtime::Tensor& slot = store_.at(step_.tokens);
+    if (tokens.size() != static_cast<size_t>(slot.type().numElements()))
+        throw Error("the model takes " + std::to_string(slot.type().numElements()) +
+                    " tokens, got " + std::to_string(tokens.size()));
+    runtime::Tensor ids(slot.type());
+    std::memcpy(ids.bytes().data(), tokens.data(), tokens.size() * sizeof(int32_t));
+    std::map<std::string, runtime::TensorView> inputs;
+    for (const runtime::IoInfo& input : logitsExecutable_->inputs()) {
+        const runtime::Tensor& value = input.name == step_.tokens ? ids : tensor(input.name);
+        inputs.emplace(input.name, runtime::TensorView{value.type(), value.bytes()});
+    }
+    auto outputs = logitsExecutable_->run(inputs);
+    return std::move(outputs.begin()->second);
 }
 
 double Trainer::globalGradientNorm() const {

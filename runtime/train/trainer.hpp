@@ -56,6 +56,8 @@ class Trainer {
     double step(std::span<const int32_t> tokens, std::span<const int32_t> targets);
     int64_t stepsDone() const { return steps_; }
     double lastLearningRate() const { return lastLr_; }
+    // Replaces the schedule's peak rate (its floor min_lr is kept, at most the new peak).
+    void setPeakLearningRate(double lr);
     double lastGradientNorm() const { return lastNorm_; }
 
     // Any step tensor by name (weights, moments, "grad.W" after a step, ...).
@@ -70,6 +72,10 @@ class Trainer {
     void saveCheckpoint(const std::filesystem::path& path) const;
     // Checks that the checkpoint belongs to this step (names, types) before changing anything.
     void loadCheckpoint(const std::filesystem::path& path);
+
+    // The model's logits for one sequence of sequenceLength() tokens, with the current weights
+    // (the step's logits program, prepared at the first call).
+    runtime::Tensor logits(std::span<const int32_t> tokens);
 
     const StepCounters& lastStep() const { return counters_; }
     // Programs prepared (compiled) so far: each once, at construction.
@@ -88,7 +94,10 @@ class Trainer {
     std::vector<std::string> checkpointNames() const;
 
     ir::TrainStep step_;
+    std::map<std::string, std::shared_ptr<const ir::Module>> programs_;
+    TrainerOptions options_;
     std::map<std::string, std::unique_ptr<runtime::Executable>> executables_;
+    std::unique_ptr<runtime::Executable> logitsExecutable_;
     std::map<std::string, runtime::Tensor> store_;
     // With `update host`: the fp32 master copy of every trained weight ("master.W") and the
     // moments live in store_ too, so the checkpoint holds them.

@@ -1,0 +1,45 @@
+#pragma once
+// `anec train` (train a model declared with `train` on token data) and `anec sample` (generate
+// text from a trained model): docs/training.md. Both throw anec::Error (or CompileError) for bad
+// input; the CLI prints it.
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace anec::driver {
+
+struct TrainArgs {
+    std::string source;               // a .ane file with a `train` declaration, or a build dir
+    std::vector<std::string> defines; // NAME=VALUE (.ane only)
+    std::string data;                 // llama2.c .bin tokens, or text (byte-level)
+    int64_t steps = 0;                // train until this step (0: the schedule's decay, or 100)
+    std::optional<int64_t> batch;     // sequences per step (.ane: rebuilds the step)
+    std::optional<double> lr;         // the peak learning rate
+    uint64_t seed = 1;                // the data order
+    std::string save;                 // checkpoint written at the end (and every saveEvery)
+    int64_t saveEvery = 0;
+    std::string resume; // checkpoint to start from
+    std::string backend = "reference";
+    std::string warnings = "all";
+};
+
+// Prints a line (or, on a terminal, a progress bar) per step, then the loss curve and totals.
+int trainCommand(const TrainArgs& args, std::ostream& out, std::ostream& err);
+
+struct SampleArgs {
+    std::string source;
+    std::vector<std::string> defines;
+    std::string resume; // the trained checkpoint (without: the initial weights)
+    std::string prompt;
+    int64_t tokens = 200;   // how many to generate
+    double temperature = 0; // 0: greedy
+    uint64_t seed = 1;      // sampling with a temperature
+    std::string backend = "reference";
+    std::string warnings = "all";
+};
+
+int sampleCommand(const SampleArgs& args, std::ostream& out, std::ostream& err);
+
+} // namespace anec::driver
