@@ -27,6 +27,7 @@ std::string renderDiagnostics(Compilation& compilation) {
 CompileOptions compileOptions(const LoadOptions& options) {
     CompileOptions compile;
     compile.frontend.defines = options.defines;
+    compile.frontend.trainBatch = options.trainBatch;
     compile.optLevel = options.optLevel;
     compile.packIo = options.packIo;
     compile.target = options.target;

@@ -25,6 +25,8 @@ struct LoadOptions {
     std::optional<passes::AneTarget> target;
     bool strictMil = false; // CompileOptions::mil.strict (MIL sources)
     WarningPolicy warnings = WarningPolicy::All;
+    // A `train` declaration's sequences per step (frontend::Options::trainBatch).
+    std::optional<int64_t> trainBatch;
 };
 
 // One runnable kernel. `name` is what users select it by: the kernel name of a .ane source,

@@ -137,6 +137,45 @@ std::vector<KernelStats> moduleStats(const ir::Module& module,
     return stats;
 }
 
+std::vector<StepStats> trainStepStats(const ir::Module& module) {
+    std::vector<StepStats> all;
+    for (const ir::TrainStep& step : module.trainSteps) {
+        StepStats stats;
+        stats.step = step.name;
+        stats.microBatches = step.microBatches;
+        std::set<std::string> programs;
+        for (const ir::StepDispatch& dispatch : step.dispatches) {
+            programs.insert(dispatch.kernel);
+            const uint64_t runs = dispatch.phase == ir::StepPhase::MicroBatch
+                                      ? static_cast<uint64_t>(step.microBatches)
+                                      : 1;
+            stats.dispatches += runs;
+            if (const ir::Kernel* kernel = module.findKernel(dispatch.kernel)) {
+                KernelStats each = kernelStats(*kernel);
+                stats.flops += runs * each.flops;
+                stats.matrixFlops += runs * each.matrixFlops;
+            }
+            auto crossing = [&](const std::map<std::string, std::string>& bindings) {
+                uint64_t bytes = 0;
+                for (const auto& [io, name] : bindings)
+                    if (const ir::StepTensor* tensor = step.find(name);
+                        tensor && ir::crossesHost(tensor->role, step.hostUpdate))
+                        bytes += static_cast<uint64_t>(tensor->type.byteSize());
+                return runs * bytes;
+            };
+            stats.bytesToDevice += crossing(dispatch.inputs);
+            stats.bytesFromDevice += crossing(dispatch.outputs);
+        }
+        stats.programs = programs.size();
+        for (const ir::StepTensor& tensor : step.tensors)
+            if (tensor.role == ir::StepTensorRole::Weight ||
+                tensor.role == ir::StepTensorRole::Moment)
+                stats.residentBytes += static_cast<uint64_t>(tensor.type.byteSize());
+        all.push_back(stats);
+    }
+    return all;
+}
+
 namespace {
 class Table {
   public:
@@ -273,9 +312,38 @@ std::string formatStatsTable(const std::vector<KernelStats>& o0,
     return out;
 }
 
+std::string formatStepStats(const std::vector<StepStats>& o0, const std::vector<StepStats>& o1) {
+    std::string out;
+    for (size_t i = 0; i < o1.size(); ++i) {
+        const StepStats* a = i < o0.size() ? &o0[i] : nullptr;
+        const StepStats& b = o1[i];
+        auto both = [&](auto field) {
+            return std::pair{a ? withCommas(static_cast<uint64_t>(a->*field)) : std::string("-"),
+                             withCommas(static_cast<uint64_t>(b.*field))};
+        };
+        Table table;
+        auto row = [&](const std::string& label, auto field) {
+            auto [x, y] = both(field);
+            table.row(label, x, y);
+        };
+        table.row("", "-O0", "-O1");
+        row("programs (compiles)", &StepStats::programs);
+        row("dispatches", &StepStats::dispatches);
+        row("FLOPs", &StepStats::flops);
+        row("  matrix", &StepStats::matrixFlops);
+        row("bytes to the device", &StepStats::bytesToDevice);
+        row("bytes from the device", &StepStats::bytesFromDevice);
+        row("resident state bytes", &StepStats::residentBytes);
+        out += "training step " + b.step + " (per step: " + std::to_string(b.microBatches) +
+               (b.microBatches == 1 ? " sequence" : " sequences") + ")\n" + table.str();
+    }
+    return out;
+}
+
 int statsCommand(const std::string& path, CompileOptions options, std::ostream& out,
                  std::ostream& err) {
     std::vector<KernelStats> levels[2];
+    std::vector<StepStats> steps[2];
     DiagnosticPrinter printer(err); // a warning both levels report is printed once
     for (int level = 0; level < 2; ++level) {
         CompileOptions levelOptions = options;
@@ -290,8 +358,10 @@ int statsCommand(const std::string& path, CompileOptions options, std::ostream& 
             return 1;
         }
         levels[level] = moduleStats(*compilation.module(), compilation.passResults());
+        steps[level] = trainStepStats(*compilation.module());
     }
     out << formatStatsTable(levels[0], levels[1]);
+    if (!steps[1].empty()) out << "\n" << formatStepStats(steps[0], steps[1]);
     return 0;
 }
 

@@ -38,10 +38,25 @@ std::vector<KernelStats> moduleStats(const ir::Module& module);
 std::vector<KernelStats> moduleStats(const ir::Module& module,
                                      const std::vector<passes::PassResult>& passResults);
 
+// What one training step (`train`) costs: its programs run in dispatch order, the micro-batch
+// programs once per sequence.
+struct StepStats {
+    std::string step;
+    size_t programs = 0;   // distinct programs, each compiled once per run
+    size_t dispatches = 0; // per step
+    int64_t microBatches = 1;
+    uint64_t flops = 0, matrixFlops = 0;
+    uint64_t bytesToDevice = 0, bytesFromDevice = 0; // per step (ir::crossesHost)
+    uint64_t residentBytes = 0;                      // weights and optimizer moments
+};
+std::vector<StepStats> trainStepStats(const ir::Module& module);
+
 // The readable side-by-side table: one block per kernel (by name; a kernel present at only one
 // level shows "-" at the other) followed by its -O1 remarks, then the totals.
 std::string formatStatsTable(const std::vector<KernelStats>& o0,
                              const std::vector<KernelStats>& o1);
+// One table per training step, -O0 and -O1 side by side.
+std::string formatStepStats(const std::vector<StepStats>& o0, const std::vector<StepStats>& o1);
 
 // Compiles `path` at -O0 and -O1 (options.optLevel and options.passes are overridden) and writes
 // the table to `out`, diagnostics to `err`. Returns the exit status (0, or 1 on errors).

@@ -26,6 +26,24 @@ std::string_view stepTensorRoleName(StepTensorRole role) {
     return "?";
 }
 
+bool crossesHost(StepTensorRole role, bool hostUpdate) {
+    switch (role) {
+    case StepTensorRole::Batch:
+    case StepTensorRole::Seed:
+    case StepTensorRole::Scalar:
+    case StepTensorRole::Loss:
+    case StepTensorRole::SquaredNorm:
+        return true;
+    case StepTensorRole::Weight:
+    case StepTensorRole::Gradient:
+        return hostUpdate;
+    case StepTensorRole::Activation:
+    case StepTensorRole::Moment:
+        return false;
+    }
+    return false;
+}
+
 std::string_view optimizerName(OptimizerKind kind) {
     switch (kind) {
     case OptimizerKind::Sgd:

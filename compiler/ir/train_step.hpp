@@ -25,6 +25,10 @@ enum class StepTensorRole {
     SquaredNorm // a gradient's sum of squares, read by the host (clipping)
 };
 std::string_view stepTensorRoleName(StepTensorRole role);
+// Whether tensors of a role cross between host and device every step: the batch, the seed, the
+// scalars, the loss and the squared norms read back, and with a host update the gradients out
+// and the weights in. Resident state (weights, moments) and activations stay on the device.
+bool crossesHost(StepTensorRole role, bool hostUpdate);
 
 struct StepTensor {
     std::string name;

@@ -39,6 +39,15 @@ struct TensorAccess {
     }
 };
 
+// The driver's options for CompileOptions; throws InvalidArgument for a bad level or target.
+driver::LoadOptions loadOptions(const CompileOptions& options);
+// "fp16[1,64]" for a tensor's declared type.
+std::string declared(const TensorInfo& info);
+// A caller's view as the bytes of the declared tensor, converted into `storage` when the float
+// dtypes differ; `what` names it in messages. Throws InvalidArgument.
+runtime::TensorView inputView(const TensorInfo& info, const TensorView& view,
+                              std::vector<uint8_t>& storage, std::string_view what = "input");
+
 // Runs `body`; any exception leaves as api::Error: compile errors as CompileFailed, allocation
 // failures as OutOfMemory, everything else with `code`.
 template <typename Body> auto guarded(ErrorCode code, Body&& body) -> decltype(body()) {

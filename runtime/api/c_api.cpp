@@ -4,10 +4,12 @@
 #include <cstring>
 #include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "anec/anec.h"
 #include "anec/anec.hpp"
@@ -23,6 +25,13 @@ struct anec_program {
     size_t compileBudget = 0;                     // RunOptions::compileBudget
     std::mutex mutex;                             // guards `prepared` and serialises runs
     std::map<std::string, anec::Kernel> prepared; // by the name given to anec_run
+};
+
+struct anec_trainer {
+    anec::Trainer trainer;
+    std::vector<std::string> weightNames;
+    // Shapes handed out by anec_trainer_weight_info, alive as long as the trainer.
+    std::map<std::string, anec::TensorInfo> infos;
 };
 
 namespace {
@@ -524,3 +533,150 @@ anec_status anec_run(anec_program* program, const char* kernel, const anec_input
 }
 
 } // extern "C"
+
+namespace {
+
+const anec::TensorInfo& trainerWeight(const anec_trainer* trainer, const char* name) {
+    requireNonNull(trainer, "trainer");
+    requireNonNull(name, "name");
+    auto& infos = const_cast<anec_trainer*>(trainer)->infos;
+    auto found = infos.find(name);
+    if (found != infos.end()) return found->second;
+    anec::Tensor value = trainer->trainer.weight(name);
+    return infos[name] = anec::TensorInfo{name, value.dtype(), value.shape()};
+}
+
+anec::Backend toBackend(anec_backend backend) {
+    switch (backend) {
+    case ANEC_BACKEND_AUTO:
+        return anec::Backend::Auto;
+    case ANEC_BACKEND_REFERENCE:
+        return anec::Backend::Reference;
+    case ANEC_BACKEND_ANE:
+        return anec::Backend::Ane;
+    case ANEC_BACKEND_ANE_SIMULATOR:
+        return anec::Backend::AneSimulator;
+    }
+    throw invalid("invalid backend value " + std::to_string(static_cast<int>(backend)));
+}
+
+} // namespace
+
+anec_status anec_trainer_create(const char* path, const anec_compile_options* options,
+                                anec_backend backend, int64_t batch, anec_trainer** trainer) {
+    return boundary([&] {
+        requireNonNull(path, "path");
+        requireNonNull(trainer, "trainer");
+        *trainer = nullptr;
+        anec::TrainOptions train;
+        train.run.backend = toBackend(backend);
+        train.batch = batch;
+        auto created = std::make_unique<anec_trainer>(
+            anec_trainer{anec::Trainer::load(path, optionsOrDefaults(options), train), {}, {}});
+        created->weightNames = created->trainer.weightNames();
+        *trainer = created.release();
+    });
+}
+
+void anec_trainer_free(anec_trainer* trainer) {
+    delete trainer;
+}
+
+anec_status anec_trainer_shape(const anec_trainer* trainer, int64_t* sequences,
+                               int64_t* sequence_length, int64_t* vocabulary) {
+    return boundary([&] {
+        requireNonNull(trainer, "trainer");
+        if (sequences) *sequences = trainer->trainer.sequences();
+        if (sequence_length) *sequence_length = trainer->trainer.sequenceLength();
+        if (vocabulary) *vocabulary = trainer->trainer.vocabulary();
+    });
+}
+
+anec_status anec_trainer_step(anec_trainer* trainer, const int32_t* tokens, const int32_t* targets,
+                              size_t count, double* loss) {
+    return boundary([&] {
+        requireNonNull(trainer, "trainer");
+        requireNonNull(tokens, "tokens");
+        requireNonNull(targets, "targets");
+        double value = trainer->trainer.step({tokens, count}, {targets, count});
+        if (loss) *loss = value;
+    });
+}
+
+int64_t anec_trainer_steps_done(const anec_trainer* trainer) {
+    return valueOr<int64_t>(-1, [&] { return trainer ? trainer->trainer.stepsDone() : -1; });
+}
+
+anec_status anec_trainer_counters(const anec_trainer* trainer, uint64_t* dispatches,
+                                  uint64_t* bytes_to_device, uint64_t* bytes_from_device,
+                                  size_t* compiles) {
+    return boundary([&] {
+        requireNonNull(trainer, "trainer");
+        const anec::StepCounters& counters = trainer->trainer.lastStep();
+        if (dispatches) *dispatches = counters.dispatches;
+        if (bytes_to_device) *bytes_to_device = counters.bytesToDevice;
+        if (bytes_from_device) *bytes_from_device = counters.bytesFromDevice;
+        if (compiles) *compiles = trainer->trainer.compiles();
+    });
+}
+
+size_t anec_trainer_weight_count(const anec_trainer* trainer) {
+    return trainer ? trainer->weightNames.size() : 0;
+}
+
+const char* anec_trainer_weight_name(const anec_trainer* trainer, size_t index) {
+    if (!trainer || index >= trainer->weightNames.size()) return nullptr;
+    return trainer->weightNames[index].c_str();
+}
+
+anec_status anec_trainer_weight_info(const anec_trainer* trainer, const char* name,
+                                     anec_tensor_info* info) {
+    return boundary([&] {
+        requireNonNull(info, "info");
+        const anec::TensorInfo& weight = trainerWeight(trainer, name);
+        const auto& stored = trainer->infos.at(name);
+        *info = anec_tensor_info{
+            stored.name.c_str(), static_cast<anec_dtype>(weight.dtype),      weight.shape.size(),
+            stored.shape.data(), static_cast<size_t>(weight.elementCount()), weight.byteSize()};
+    });
+}
+
+anec_status anec_trainer_get_weight(const anec_trainer* trainer, const char* name, anec_dtype dtype,
+                                    void* data, size_t byte_size) {
+    return boundary([&] {
+        const anec::TensorInfo& declared = trainerWeight(trainer, name);
+        std::string what = "weight '" + std::string(name) + "'";
+        checkBuffer(declared, dtype, data, byte_size, what);
+        anec::Tensor value = trainer->trainer.weight(name);
+        anec::DType wanted = toDType(dtype, what);
+        anec::Tensor converted = wanted == value.dtype() ? value : value.convertedTo(wanted);
+        if (byte_size > 0) std::memcpy(data, converted.data(), byte_size);
+    });
+}
+
+anec_status anec_trainer_set_weight(anec_trainer* trainer, const char* name, anec_dtype dtype,
+                                    const void* data, size_t byte_size) {
+    return boundary([&] {
+        const anec::TensorInfo& declared = trainerWeight(trainer, name);
+        std::string what = "weight '" + std::string(name) + "'";
+        checkBuffer(declared, dtype, data, byte_size, what);
+        trainer->trainer.setWeight(name,
+                                   anec::TensorView(data, toDType(dtype, what), declared.shape));
+    });
+}
+
+anec_status anec_trainer_save_checkpoint(const anec_trainer* trainer, const char* path) {
+    return boundary([&] {
+        requireNonNull(trainer, "trainer");
+        requireNonNull(path, "path");
+        trainer->trainer.saveCheckpoint(path);
+    });
+}
+
+anec_status anec_trainer_load_checkpoint(anec_trainer* trainer, const char* path) {
+    return boundary([&] {
+        requireNonNull(trainer, "trainer");
+        requireNonNull(path, "path");
+        trainer->trainer.loadCheckpoint(path);
+    });
+}

@@ -52,21 +52,6 @@ std::shared_ptr<const Program::Impl> describe(driver::LoadedProgram loaded) {
     return impl;
 }
 
-driver::LoadOptions loadOptions(const CompileOptions& options) {
-    if (options.optLevel != 0 && options.optLevel != 1)
-        throw Error(ErrorCode::InvalidArgument,
-                    "optLevel must be 0 or 1, got " + std::to_string(options.optLevel));
-    driver::LoadOptions load{options.defines, options.optLevel, options.packIo, std::nullopt};
-    if (!options.target.empty()) {
-        load.target = passes::parseAneTarget(options.target);
-        if (!load.target)
-            throw Error(ErrorCode::InvalidArgument,
-                        "unknown ANE target '" + options.target +
-                            "' (expected generic, m1, m2, m3, m4 or m5, or empty for none)");
-    }
-    return load;
-}
-
 std::unique_ptr<runtime::Backend> createBackend(const RunOptions& options) {
     if (options.precision == Precision::Float64) {
         if (options.backend == Backend::Ane || options.backend == Backend::AneSimulator)
@@ -95,39 +80,6 @@ void convertFloats(DType from, const void* source, DType to, void* target, size_
     size_t inSize = dtypeSize(from), outSize = dtypeSize(to);
     for (size_t i = 0; i < count; ++i)
         storeFloat(to, out + i * outSize, loadFloat(from, in + i * inSize));
-}
-
-std::string declared(const TensorInfo& info) {
-    return ir::TensorType{toIr(info.dtype), info.shape}.str();
-}
-
-// The view as the bytes of the declared input, converted into `storage` when the float dtypes
-// differ. `what` names the tensor in messages ("input", "dynamic weight").
-runtime::TensorView inputView(const TensorInfo& info, const TensorView& view,
-                              std::vector<uint8_t>& storage, std::string_view what = "input") {
-    auto invalid = [&](const std::string& message) {
-        return Error(ErrorCode::InvalidArgument,
-                     std::string(what) + " '" + info.name + "': " + message);
-    };
-    if (view.shape() != info.shape)
-        throw invalid("shape " + ir::shapeString(view.shape()) + " but the kernel declares " +
-                      declared(info));
-    if (view.spanElements() >= 0 && view.spanElements() != info.elementCount())
-        throw invalid(std::to_string(view.spanElements()) + " values for " + declared(info) +
-                      ", which has " + std::to_string(info.elementCount()) + " elements");
-    bool convertible = isFloatType(view.dtype()) && isFloatType(info.dtype);
-    if (view.dtype() != info.dtype && !convertible)
-        throw invalid(std::string(dtypeName(view.dtype())) + " data but the kernel declares " +
-                      declared(info));
-    if (view.data() == nullptr && info.byteSize() > 0) throw invalid("the data pointer is null");
-    ir::TensorType type{toIr(info.dtype), info.shape};
-    if (view.dtype() == info.dtype)
-        return runtime::TensorView{type,
-                                   {static_cast<const uint8_t*>(view.data()), info.byteSize()}};
-    storage.resize(info.byteSize());
-    convertFloats(view.dtype(), view.data(), info.dtype, storage.data(),
-                  static_cast<size_t>(info.elementCount()));
-    return runtime::TensorView{type, storage};
 }
 
 std::string quotedNames(const std::vector<TensorInfo>& infos) {
@@ -159,6 +111,54 @@ void setExecutableWeight(Kernel::Impl& kernel, const std::string& name,
 }
 
 } // namespace
+
+driver::LoadOptions loadOptions(const CompileOptions& options) {
+    if (options.optLevel != 0 && options.optLevel != 1)
+        throw Error(ErrorCode::InvalidArgument,
+                    "optLevel must be 0 or 1, got " + std::to_string(options.optLevel));
+    driver::LoadOptions load{options.defines, options.optLevel, options.packIo, std::nullopt};
+    if (!options.target.empty()) {
+        load.target = passes::parseAneTarget(options.target);
+        if (!load.target)
+            throw Error(ErrorCode::InvalidArgument,
+                        "unknown ANE target '" + options.target +
+                            "' (expected generic, m1, m2, m3, m4 or m5, or empty for none)");
+    }
+    return load;
+}
+
+std::string declared(const TensorInfo& info) {
+    return ir::TensorType{toIr(info.dtype), info.shape}.str();
+}
+
+// The view as the bytes of the declared input, converted into `storage` when the float dtypes
+// differ. `what` names the tensor in messages ("input", "dynamic weight").
+runtime::TensorView inputView(const TensorInfo& info, const TensorView& view,
+                              std::vector<uint8_t>& storage, std::string_view what) {
+    auto invalid = [&](const std::string& message) {
+        return Error(ErrorCode::InvalidArgument,
+                     std::string(what) + " '" + info.name + "': " + message);
+    };
+    if (view.shape() != info.shape)
+        throw invalid("shape " + ir::shapeString(view.shape()) + " but the kernel declares " +
+                      declared(info));
+    if (view.spanElements() >= 0 && view.spanElements() != info.elementCount())
+        throw invalid(std::to_string(view.spanElements()) + " values for " + declared(info) +
+                      ", which has " + std::to_string(info.elementCount()) + " elements");
+    bool convertible = isFloatType(view.dtype()) && isFloatType(info.dtype);
+    if (view.dtype() != info.dtype && !convertible)
+        throw invalid(std::string(dtypeName(view.dtype())) + " data but the kernel declares " +
+                      declared(info));
+    if (view.data() == nullptr && info.byteSize() > 0) throw invalid("the data pointer is null");
+    ir::TensorType type{toIr(info.dtype), info.shape};
+    if (view.dtype() == info.dtype)
+        return runtime::TensorView{type,
+                                   {static_cast<const uint8_t*>(view.data()), info.byteSize()}};
+    storage.resize(info.byteSize());
+    convertFloats(view.dtype(), view.data(), info.dtype, storage.data(),
+                  static_cast<size_t>(info.elementCount()));
+    return runtime::TensorView{type, storage};
+}
 
 const KernelInfo& Kernel::info() const {
     if (!impl_) throw Error(ErrorCode::InvalidArgument, "the kernel was not prepared");

@@ -70,22 +70,6 @@ std::string readText(const fs::path& path) {
     return text.str();
 }
 
-bool bytesCross(StepTensorRole role, bool hostUpdate) {
-    switch (role) {
-    case StepTensorRole::Batch:
-    case StepTensorRole::Seed:
-    case StepTensorRole::Scalar:
-    case StepTensorRole::Loss:
-    case StepTensorRole::SquaredNorm:
-        return true;
-    case StepTensorRole::Weight:
-    case StepTensorRole::Gradient:
-        return hostUpdate;
-    default:
-        return false;
-    }
-}
-
 } // namespace
 
 Trainer::Trainer(ir::TrainStep step,
@@ -232,7 +216,7 @@ void Trainer::run(const ir::StepDispatch& dispatch) {
     for (const auto& [io, name] : dispatch.inputs) {
         const runtime::Tensor& value = store_.at(name);
         inputs.emplace(io, runtime::TensorView{value.type(), value.bytes()});
-        if (bytesCross(step_.find(name)->role, step_.hostUpdate))
+        if (ir::crossesHost(step_.find(name)->role, step_.hostUpdate))
             counters_.bytesToDevice += value.bytes().size();
     }
     std::map<std::string, runtime::Tensor> outputs = executables_.at(dispatch.kernel)->run(inputs);
@@ -240,7 +224,7 @@ void Trainer::run(const ir::StepDispatch& dispatch) {
         auto produced = outputs.find(io);
         if (produced == outputs.end())
             throw Error("program '" + dispatch.kernel + "' gave no output '" + io + "'");
-        if (bytesCross(step_.find(name)->role, step_.hostUpdate))
+        if (ir::crossesHost(step_.find(name)->role, step_.hostUpdate))
             counters_.bytesFromDevice += produced->second.bytes().size();
         store_[name] = std::move(produced->second);
     }

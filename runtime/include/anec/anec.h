@@ -182,6 +182,44 @@ ANEC_API anec_status anec_dynamic_weight_info(const anec_program* program, size_
 ANEC_API anec_status anec_set_weight(anec_program* program, const char* name, anec_dtype dtype,
                                      const void* data, size_t byte_size);
 
+/* ---- Training (docs/training.md): a step declared with `train NAME { ... }` ---- */
+typedef struct anec_trainer anec_trainer;
+
+/* A .ane file holding a `train` declaration (compiled with `options`, NULL: the defaults) or a
+ * build output directory holding step.json. `backend` runs the step's programs
+ * (ANEC_BACKEND_AUTO: the ANE where available); `batch` is the sequences per step (0: the
+ * declaration's; a build directory must have been built with it). */
+ANEC_API anec_status anec_trainer_create(const char* path, const anec_compile_options* options,
+                                         anec_backend backend, int64_t batch,
+                                         anec_trainer** trainer);
+ANEC_API void anec_trainer_free(anec_trainer* trainer);
+/* Sequences per step, tokens per sequence, and the vocabulary (any pointer may be NULL). */
+ANEC_API anec_status anec_trainer_shape(const anec_trainer* trainer, int64_t* sequences,
+                                        int64_t* sequence_length, int64_t* vocabulary);
+/* One step: `count` = sequences * sequence_length token ids and as many targets (the next
+ * tokens), row-major. Writes the mean loss. */
+ANEC_API anec_status anec_trainer_step(anec_trainer* trainer, const int32_t* tokens,
+                                       const int32_t* targets, size_t count, double* loss);
+/* Steps done (restored by anec_trainer_load_checkpoint); -1 for NULL. */
+ANEC_API int64_t anec_trainer_steps_done(const anec_trainer* trainer);
+/* The last step's dispatches and bytes between host and device; programs compiled so far. */
+ANEC_API anec_status anec_trainer_counters(const anec_trainer* trainer, uint64_t* dispatches,
+                                           uint64_t* bytes_to_device, uint64_t* bytes_from_device,
+                                           size_t* compiles);
+/* The trained weights, in the model's order; names live as long as the trainer. */
+ANEC_API size_t anec_trainer_weight_count(const anec_trainer* trainer);
+ANEC_API const char* anec_trainer_weight_name(const anec_trainer* trainer, size_t index);
+ANEC_API anec_status anec_trainer_weight_info(const anec_trainer* trainer, const char* name,
+                                              anec_tensor_info* info);
+/* Reads (FLOAT16, FLOAT32 or FLOAT64 buffers) or replaces a weight, as anec_set_weight. */
+ANEC_API anec_status anec_trainer_get_weight(const anec_trainer* trainer, const char* name,
+                                             anec_dtype dtype, void* data, size_t byte_size);
+ANEC_API anec_status anec_trainer_set_weight(anec_trainer* trainer, const char* name,
+                                             anec_dtype dtype, const void* data, size_t byte_size);
+/* Weights, optimizer state and step count as a safetensors file (written atomically). */
+ANEC_API anec_status anec_trainer_save_checkpoint(const anec_trainer* trainer, const char* path);
+ANEC_API anec_status anec_trainer_load_checkpoint(anec_trainer* trainer, const char* path);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

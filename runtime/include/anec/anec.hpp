@@ -248,6 +248,68 @@ class ANEC_API Program {
     std::shared_ptr<const Impl> impl_;
 };
 
+struct TrainOptions {
+    // The backend the step's programs run on (Auto: the ANE where available). Float64
+    // precision is a mode of the reference backend (an exact run to compare against).
+    RunOptions run{Backend::Reference};
+    // .ane sources: sequences per step, overriding the `train` declaration's `batch` (0: keep).
+    int64_t batch = 0;
+};
+
+// What one step cost: program launches, and bytes between host and device (the batch, the
+// scalars, the loss; resident weights and optimizer state stay on the device).
+struct StepCounters {
+    uint64_t dispatches = 0;
+    uint64_t bytesToDevice = 0;
+    uint64_t bytesFromDevice = 0;
+};
+
+// A training step declared with `train NAME { model ... loss ... optimizer ... }`
+// (docs/training.md): each of its programs is compiled once; weights and optimizer state stay
+// resident between steps. Not thread-safe: use one Trainer from one thread at a time.
+class ANEC_API Trainer {
+  public:
+    // Compiles .ane source text holding a `train` declaration.
+    static Trainer compile(std::string_view source, const CompileOptions& options = {},
+                           std::string_view name = "source.ane", const TrainOptions& train = {});
+    // A .ane file, or a build output directory (its step.json and program directories).
+    static Trainer load(const std::string& path, const CompileOptions& options = {},
+                        const TrainOptions& train = {});
+
+    // Sequences per step, tokens per sequence, and the vocabulary token ids must be below.
+    int64_t sequences() const;
+    int64_t sequenceLength() const;
+    int64_t vocabulary() const;
+
+    // One step over sequences() sequences: tokens and their targets (the next tokens),
+    // row-major [sequences, sequenceLength]. Returns the mean loss. Throws InvalidArgument for
+    // wrong sizes or ids outside the vocabulary (nothing changes), RunFailed for a non-finite loss.
+    double step(std::span<const int32_t> tokens, std::span<const int32_t> targets);
+    int64_t stepsDone() const;
+    // The learning rate of the last step.
+    double learningRate() const;
+    const StepCounters& lastStep() const;
+    // Programs compiled (prepared), each once.
+    size_t compiles() const;
+
+    // The trained weights, in the model's order; read or replace one (converted like an input).
+    std::vector<std::string> weightNames() const;
+    Tensor weight(std::string_view name) const;
+    void setWeight(std::string_view name, const TensorView& value);
+    // The model's logits [1, vocabulary, 1, sequenceLength] for one sequence, current weights.
+    Tensor logits(std::span<const int32_t> tokens);
+
+    // Weights, optimizer state and step count in a safetensors file (atomic); restoring it
+    // makes the next step give the same loss bit for bit.
+    void saveCheckpoint(const std::string& path) const;
+    void loadCheckpoint(const std::string& path);
+
+    struct Impl; // opaque, defined inside the library
+
+  private:
+    std::shared_ptr<Impl> impl_;
+};
+
 // The library version, e.g. "0.1.0".
 ANEC_API std::string_view version();
 // The ANE targets CompileOptions::target and RunOptions::aneTarget accept: generic, m1 ... m5.
