@@ -2,13 +2,16 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 
+#include "runtime/train/token_data.hpp"
 #include "runtime/train/trainer.hpp"
 #include "train_test_support.hpp"
 
 using anec::test::train::batchOf;
 using anec::test::train::compileTiny;
 using anec::train::Trainer;
+namespace fs = std::filesystem;
 
 TEST_CASE("a train step fits a fixed batch: the loss falls", "[train]") {
     Trainer trainer = Trainer::fromModule(compileTiny());
@@ -26,4 +29,26 @@ TEST_CASE("a train step fits a fixed batch: the loss falls", "[train]") {
     CHECK(trainer.microBatches() == 4);
     CHECK(trainer.lastStep().dispatches == 5);
     CHECK(trainer.compiles() == 2);
+}
+
+// The proof of training, shortened: examples/train_tiny.ane as written (2 layers, DIM 64,
+// SEQ 64, 4 sequences a step) on examples/data/tiny.txt. Measured: ln 256 = 5.55 -> 1.95 at
+// step 100 (1.38 at step 300, what `anec train` runs by default).
+TEST_CASE("train_tiny learns examples/data/tiny.txt: the loss halves in 100 steps",
+          "[train][example]") {
+    Trainer trainer = Trainer::fromModule(compileTiny("", {}));
+    anec::train::TokenData data = anec::train::TokenData::load(
+        fs::path(ANEC_SOURCE_DIR) / "examples" / "data" / "tiny.txt", 256);
+    std::vector<double> losses;
+    for (uint64_t step = 1; step <= 100; ++step) {
+        anec::train::Batch batch = data.batch(step, static_cast<int>(trainer.microBatches()),
+                                              static_cast<int>(trainer.sequenceLength()), 1);
+        losses.push_back(trainer.step(batch.tokens, batch.targets));
+    }
+    double last10 = 0;
+    for (size_t i = 90; i < 100; ++i)
+        last10 += losses[i] / 10;
+    INFO("first " << losses.front() << ", mean of the last 10 " << last10);
+    CHECK(losses.front() == Approx(std::log(256.0)).epsilon(0.05));
+    CHECK(last10 < 2.5);
 }
