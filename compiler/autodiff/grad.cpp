@@ -52,7 +52,8 @@ class Differentiator {
             checkSpec();
             result.backward = buildBackward();
             result.warnings = warnings_;
-            if (!spec_.saving.empty()) result.forward = buildForwardWithTaps();
+            if (!spec_.saving.empty() && spec_.savedValues.empty())
+                result.forward = buildForwardWithTaps();
         } catch (const SpecError& e) {
             result = GradResult{};
             result.error = e.message;
@@ -89,8 +90,13 @@ class Differentiator {
                       values[0]->type.str() + ", and only float tensors have gradients");
             claim(names, spec_.outputNames.at(i), "the gradient of '" + name + "'");
         }
-        for (const std::string& tap : spec_.saving) {
-            ir::Value* value = tapValue(forward_, tap);
+        if (!spec_.savedValues.empty() && spec_.savedValues.size() != spec_.saving.size())
+            error("savedValues must give one value per name in saving");
+        for (size_t i = 0; i < spec_.saving.size(); ++i) {
+            const std::string& tap = spec_.saving[i];
+            ir::Value* value = spec_.savedValues.empty()
+                                   ? tapValue(forward_, tap)
+                                   : const_cast<ir::Value*>(spec_.savedValues[i]);
             tapValues_.push_back(value);
             if (!value)
                 error("'" + tap + "' is not a value computed in kernel '" + forward_.name + "'");

@@ -28,6 +28,10 @@ struct GradSpec {
     // there) after the gradients: a training step's last program returns the loss with them.
     bool keepOutputs = false;
     SourceLoc loc;
+    // When not empty: the values of the forward kernel that `saving` names (one each), given
+    // directly instead of found by name; no `<name>_fwd` kernel is built (the caller outputs
+    // them from its own forward program).
+    std::vector<const ir::Value*> savedValues;
 };
 
 struct GradResult {

@@ -32,8 +32,8 @@ train::Trainer loadTrainer(const std::string& source, const std::vector<std::str
         if (!defines.empty()) throw Error("-D applies to .ane sources, not to " + source);
         train::Trainer trainer = train::Trainer::fromBuild(source, options);
         if (batch && *batch != trainer.microBatches())
-            throw Error(source + " was built for " + std::to_string(trainer.microBatches()) +
-                        " sequences per step; --batch " + std::to_string(*batch) +
+            throw Error(source + " was built with batch " + std::to_string(trainer.microBatches()) +
+                        " (sequences per step); --batch " + std::to_string(*batch) +
                         " needs the .ane source (or a build with 'batch " + std::to_string(*batch) +
                         "')");
         return trainer;
@@ -92,13 +92,15 @@ void printTotals(const std::vector<double>& losses, const train::Trainer& traine
     if (losses.empty()) return;
     out << "\n" << plotSeries(losses) << "\n";
     const train::StepCounters& step = trainer.lastStep();
-    out << fmt::format("{} steps in {:.1f} s ({:.0f} ms/step); loss {:.3f} -> {:.3f}\n",
-                       losses.size(), seconds, seconds * 1e3 / static_cast<double>(losses.size()),
-                       losses.front(), losses.back());
-    out << fmt::format("per step: {} dispatches, {} bytes to the device, {} bytes from it; {} "
-                       "programs compiled once\n",
-                       step.dispatches, step.bytesToDevice, step.bytesFromDevice,
-                       trainer.compiles());
+    out << fmt::format("{} step{} in {:.1f} s ({:.0f} ms/step); loss {:.3f} -> {:.3f}\n",
+                       losses.size(), losses.size() == 1 ? "" : "s", seconds,
+                       seconds * 1e3 / static_cast<double>(losses.size()), losses.front(),
+                       losses.back());
+    out << fmt::format("per step: {} dispatch{}, {} bytes to the device, {} bytes from it; {} "
+                       "program{} compiled once\n",
+                       step.dispatches, step.dispatches == 1 ? "" : "es", step.bytesToDevice,
+                       step.bytesFromDevice, trainer.compiles(),
+                       trainer.compiles() == 1 ? "" : "s");
 }
 
 } // namespace

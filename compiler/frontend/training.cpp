@@ -17,9 +17,9 @@ namespace {
 using Option = ast::TrainOption;
 
 const std::vector<std::string> kTrainKeys = {
-    "model", "loss",         "optimizer", "lr",         "beta1",  "beta2",
-    "eps",   "weight_decay", "momentum",  "warmup",     "decay",  "min_lr",
-    "clip",  "scale",        "batch",     "accumulate", "frozen", "update"};
+    "model",        "loss",       "optimizer", "lr",     "beta1",     "beta2", "eps",
+    "weight_decay", "momentum",   "warmup",    "decay",  "min_lr",    "clip",  "scale",
+    "batch",        "accumulate", "frozen",    "update", "segment_mb"};
 
 class TrainLowerer {
   public:
@@ -47,6 +47,7 @@ class TrainLowerer {
         spec.microBatches = batchOverride_.value_or(batch_) * accumulate_;
         spec.hostUpdate = hostUpdate_;
         spec.frozen = frozen_;
+        spec.segmentWeightBytes = static_cast<uint64_t>(segmentMb_ * 1024 * 1024);
         std::vector<std::unique_ptr<ir::Kernel>> lowered = lowerWithTrainedWeights();
         if (reporter_.errorCount() != errorsBefore) return;
         for (size_t i = 0; i + 1 < lowered.size(); ++i)
@@ -56,6 +57,11 @@ class TrainLowerer {
         if (!built) {
             reporter_.error(decl_.loc, "train '" + decl_.name + "': " + built.error());
             return;
+        }
+        for (const ir::VjpRangeWarning& warning : built->warnings) {
+            reporter_.warning(decl_.loc,
+                              "in the gradient of train '" + decl_.name + "': " + warning.message);
+            reporter_.note(warning.loc, "the op is here");
         }
         for (auto& kernel : built->kernels)
             module_.kernels.push_back(std::move(kernel));
@@ -114,7 +120,8 @@ class TrainLowerer {
                                                    {"momentum", {&o.momentum, 0, 1, false}},
                                                    {"min_lr", {&o.minLr, 0, 10, false}},
                                                    {"clip", {&o.clipNorm, 0, 1e9, true}},
-                                                   {"scale", {&o.lossScale, 0, 65504, true}}};
+                                                   {"scale", {&o.lossScale, 0, 65504, true}},
+                                                   {"segment_mb", {&segmentMb_, 0, 1e6, true}}};
         const Real& real = reals.at(key);
         if (!one(option)) return;
         auto value = evaluator_.evalReal(*option.values[0]);
@@ -197,8 +204,15 @@ class TrainLowerer {
         std::vector<std::string> kernels;
         for (const auto& [name, entry] : globals_.kernels)
             kernels.push_back(name);
+        for (const auto& [name, array] : globals_.arrays)
+            if (array.kind == ArrayEntry::Kind::Kernel) kernels.push_back(name);
         std::string name = ref ? ref->name : "";
-        bool other = ref && (globals_.fusions.count(name) || globals_.grads.count(name));
+        auto array = globals_.arrays.find(name);
+        bool otherArray =
+            array != globals_.arrays.end() && (array->second.kind == ArrayEntry::Kind::Fuse ||
+                                               array->second.kind == ArrayEntry::Kind::Grad);
+        bool other =
+            ref && (globals_.fusions.count(name) || globals_.grads.count(name) || otherArray);
         reporter_.error(value.loc,
                         !ref    ? "expected the name of a kernel"
                         : other ? "'" + name +
@@ -259,6 +273,7 @@ class TrainLowerer {
     int64_t batch_ = 1, accumulate_ = 1;
     std::optional<int64_t> batchOverride_;
     bool hostUpdate_ = false;
+    double segmentMb_ = 32; // weights per program: the ANE's ~32 MB on-chip working set
     std::set<std::string> frozen_;
 };
 

@@ -71,6 +71,53 @@ Expected<std::unique_ptr<ir::Kernel>> chain(const std::vector<const ir::Kernel*>
     return kernel;
 }
 
+// Multiply-adds per result element of a matmul or conv (0 for other ops).
+int64_t contraction(const ir::Op& op) {
+    if (op.operands.size() < 2 || !op.operands[0] || !op.operands[1]) return 0;
+    if (op.kind() == "matmul") {
+        const ir::Shape& x = op.operands[0]->type.shape;
+        const bool* transposed = op.attr<bool>("transpose_x");
+        if (x.size() < 2) return x.empty() ? 1 : x[0];
+        return transposed && *transposed ? x[x.size() - 2] : x.back();
+    }
+    if (op.kind() == "conv") {
+        const ir::Shape& w = op.operands[1]->type.shape;
+        int64_t k = 1;
+        for (size_t d = 1; d < w.size(); ++d)
+            k *= w[d];
+        return k;
+    }
+    return 0;
+}
+
+// A forward value is saved for the backward instead of recomputed when recomputing costs more
+// than moving it: 2K FLOPs per element against 4 bytes (an fp16 written and read back) at the
+// ANE's ~155 FLOPs per byte of memory bandwidth (M4: ~18.6 TFLOPS fp16 over ~120 GB/s), so for
+// products contracting more than ~310 elements (a 768-wide projection, not a 64-wide head).
+constexpr int64_t kTapMinContraction = 310;
+
+std::vector<const ir::Value*> chooseTaps(const ir::Kernel& chained) {
+    std::vector<const ir::Value*> taps;
+    for (const auto& op : chained.ops) {
+        if (op->results.size() != 1 || contraction(*op) < kTapMinContraction) continue;
+        const ir::Value* value = op->results[0].get();
+        bool output = false;
+        for (const ir::KernelOutput& out : chained.outputs)
+            output = output || out.value == value;
+        if (!output && ir::isFloat(value->type.dtype)) taps.push_back(value);
+    }
+    return taps;
+}
+
+// The value of `kernel` at the place of `value` in `like` (a clone: the same ops in order).
+ir::Value* sameValueIn(const ir::Kernel& like, const ir::Value* value, const ir::Kernel& kernel) {
+    auto op = kernel.ops.begin();
+    for (auto it = like.ops.begin(); it != like.ops.end(); ++it, ++op)
+        for (size_t r = 0; r < (*it)->results.size(); ++r)
+            if ((*it)->results[r].get() == value) return (*op)->results[r].get();
+    return nullptr;
+}
+
 ir::TensorType fp32Like(const ir::TensorType& type) {
     return {ir::DType::Fp32, type.shape};
 }
@@ -96,8 +143,11 @@ class StepBuilder {
             if (!chained) return fail(chained.error());
             chains.push_back(std::move(*chained));
         }
-        for (size_t i = 0; i + 1 < segments_.size(); ++i)
+        taps_.resize(segments_.size());
+        for (size_t i = 0; i + 1 < segments_.size(); ++i) {
+            taps_[i] = chooseTaps(*chains[i]);
             if (auto forward = addForward(*chains[i], i); !forward) return fail(forward.error());
+        }
         for (size_t i = segments_.size(); i-- > 0;)
             if (auto backward = addBackward(*chains[i], i); !backward)
                 return fail(backward.error());
@@ -108,7 +158,7 @@ class StepBuilder {
         if (!logits) return fail(logits.error());
         step_.logitsProgram = (*logits)->name;
         kernels_.push_back(std::move(*logits));
-        return BuiltStep{std::move(kernels_), std::move(step_)};
+        return BuiltStep{std::move(kernels_), std::move(step_), std::move(warnings_)};
     }
 
   private:
@@ -228,6 +278,11 @@ class StepBuilder {
     }
 
     std::string activation(size_t segment) const { return "act" + std::to_string(segment); }
+    // Forward taps: the program I/O name, and the step tensor of segment i's t-th.
+    static std::string tapName(size_t t) { return "tap_" + std::to_string(t); }
+    static std::string tapTensor(size_t i, size_t t) {
+        return "tap" + std::to_string(i) + "." + std::to_string(t);
+    }
 
     // Binds a chain's inputs: the carried activation, weights and batch inputs by name.
     void bindInputs(const ir::Kernel& chained, size_t i, ir::StepDispatch& dispatch) const {
@@ -251,6 +306,12 @@ class StepBuilder {
         const ir::KernelOutput& out = chained.outputs[0];
         addTensor(activation(i + 1), out.value->type, StepTensorRole::Activation);
         dispatch.outputs[out.name] = activation(i + 1);
+        for (size_t t = 0; t < taps_[i].size(); ++t) {
+            ir::Value* tap = sameValueIn(chained, taps_[i][t], **copy);
+            (*copy)->outputs.push_back({tapName(t), tap, spec_.loc});
+            addTensor(tapTensor(i, t), tap->type, StepTensorRole::Activation);
+            dispatch.outputs[tapName(t)] = tapTensor(i, t);
+        }
         step_.dispatches.push_back(dispatch);
         kernels_.push_back(std::move(*copy));
         return true;
@@ -272,10 +333,15 @@ class StepBuilder {
             if (trained(weight.name)) spec.wrt.push_back(weight.name);
         for (const std::string& wrt : spec.wrt)
             spec.outputNames.push_back(autodiff::cotangentInputName(wrt));
+        for (size_t t = 0; t < taps_[i].size(); ++t) {
+            spec.saving.push_back(tapName(t));
+            spec.savedValues.push_back(taps_[i][t]);
+        }
         autodiff::GradResult result = autodiff::gradKernel(chained, spec);
         if (!result.backward)
             return fail("cannot differentiate '" + chained.name + "': " + result.error);
         ir::Kernel& backward = *result.backward;
+        warnings_.insert(warnings_.end(), result.warnings.begin(), result.warnings.end());
 
         ir::StepDispatch dispatch{backward.name, StepPhase::MicroBatch, {}, {}};
         bindInputs(chained, i, dispatch);
@@ -283,6 +349,8 @@ class StepBuilder {
         std::string seed = autodiff::cotangentInputName(out.name);
         dispatch.inputs[seed] = last ? seed : "d_" + activation(i + 1);
         if (last) dispatch.outputs[out.name] = out.name;
+        for (size_t t = 0; t < taps_[i].size(); ++t)
+            dispatch.inputs[tapName(t)] = tapTensor(i, t);
         if (i > 0) {
             addTensor("d_" + activation(i), findInput(backward, carriedInput)->type,
                       StepTensorRole::Activation);
@@ -370,8 +438,10 @@ class StepBuilder {
     const StepSpec& spec_;
     bool fusedUpdate_ = true;
     std::vector<std::vector<const ir::Kernel*>> segments_;
+    std::vector<std::vector<const ir::Value*>> taps_; // per segment, values of its chain
     std::vector<std::unique_ptr<ir::Kernel>> kernels_;
     ir::TrainStep step_;
+    std::vector<ir::VjpRangeWarning> warnings_;
 };
 
 } // namespace

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ir/ir.hpp"
+#include "ir/vjp.hpp"
 #include "support/expected.hpp"
 
 namespace anec::training {
@@ -41,6 +42,8 @@ struct StepSpec {
 struct BuiltStep {
     std::vector<std::unique_ptr<ir::Kernel>> kernels; // in dispatch order of first use
     ir::TrainStep step;
+    // Constants of the backward programs that underflow fp16 (the frontend warns).
+    std::vector<ir::VjpRangeWarning> warnings;
 };
 
 // Fails with a message for models that are not a chain (the frontend checks the declaration

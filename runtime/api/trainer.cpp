@@ -93,9 +93,9 @@ Trainer Trainer::load(const std::string& path, const CompileOptions& options,
                 train::Trainer::fromBuild(path, trainerOptions(train)));
             if (train.batch > 0 && train.batch != impl->trainer->microBatches())
                 throw Error(ErrorCode::InvalidArgument,
-                            path + " was built for " +
+                            path + " was built with batch " +
                                 std::to_string(impl->trainer->microBatches()) +
-                                " sequences per step; a batch of " + std::to_string(train.batch) +
+                                " (sequences per step); a batch of " + std::to_string(train.batch) +
                                 " needs the .ane source");
             trainer.impl_ = impl;
         } else {

@@ -379,6 +379,10 @@ void Trainer::loadCheckpoint(const fs::path& path) {
     if (meta("train_step") != step_.name)
         throw Error(path.string() + " is a checkpoint of training step '" + meta("train_step") +
                     "', not of '" + step_.name + "'");
+    std::string optimizer(ir::optimizerName(step_.optimizer.kind));
+    if (meta("optimizer") != optimizer)
+        throw Error(path.string() + " holds " + meta("optimizer") + " state, but this step uses " +
+                    optimizer);
     int64_t steps = 0;
     try {
         steps = std::stoll(meta("step"));

@@ -10,6 +10,7 @@
 
 using anec::test::train::batchOf;
 using anec::test::train::compileTiny;
+using anec::test::train::Defines;
 using anec::train::Trainer;
 namespace fs = std::filesystem;
 
@@ -51,4 +52,27 @@ TEST_CASE("train_tiny learns examples/data/tiny.txt: the loss halves in 100 step
     INFO("first " << losses.front() << ", mean of the last 10 " << last10);
     CHECK(losses.front() == Approx(std::log(256.0)).epsilon(0.05));
     CHECK(last10 < 2.5);
+}
+
+// A model split into programs of at most `segment_mb` of weights trains exactly as one program:
+// each segment's backward takes the forward's taps (the products contracting more than ~310
+// elements, cheaper to keep than to recompute) and recomputes only the rest.
+TEST_CASE("segments with forward taps train bit for bit like one program", "[train][segments]") {
+    const Defines wide = {{"DIM", 320}, {"SEQ", 16}, {"LAYERS", 2}};
+    Trainer whole = Trainer::fromModule(compileTiny("", wide));
+    Trainer split = Trainer::fromModule(compileTiny("segment_mb 0.5", wide));
+    size_t taps = 0;
+    for (const anec::ir::StepTensor& tensor : split.schedule().tensors)
+        taps += tensor.name.rfind("tap", 0) == 0;
+    INFO(taps << " taps");
+    CHECK(taps >= 10); // q, k, v, w1, w3 of each layer at least
+    std::vector<int32_t> tokens, targets;
+    batchOf(whole.microBatches(), whole.sequenceLength(), tokens, targets);
+    for (int step = 0; step < 3; ++step)
+        CHECK(whole.step(tokens, targets) == split.step(tokens, targets));
+    CHECK(split.lastStep().dispatches > whole.lastStep().dispatches);
+    for (const std::string& weight : whole.weights()) {
+        auto a = whole.tensor(weight).bytes(), b = split.tensor(weight).bytes();
+        CHECK(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+    }
 }
