@@ -307,6 +307,11 @@ void addTrainOptions(CLI::App& command, TrainArgs& args) {
     command.add_option("--resume", args.resume, "start from a checkpoint written by --save");
     command.add_option("--backend", args.backend, kTrainBackendHelp)
         ->check(CLI::IsMember({"auto", "reference", "ane", "ane-sim"}));
+    command
+        .add_option("--target", args.target,
+                    "the ANE backends' chip: m3, m4 (the simulator's default), m5; m1/m2 and "
+                    "generic cannot run the fp32 update (cast)")
+        ->check(CLI::IsMember({"generic", "m1", "m2", "m3", "m4", "m5"}));
     addWarningOptions(command, args.warnings);
 }
 
@@ -330,6 +335,11 @@ void addSampleOptions(CLI::App& command, SampleArgs& args) {
     command.add_option("--seed", args.seed, "the sampling seed (default 1)");
     command.add_option("--backend", args.backend, kTrainBackendHelp)
         ->check(CLI::IsMember({"auto", "reference", "ane", "ane-sim"}));
+    command
+        .add_option("--target", args.target,
+                    "the ANE backends' chip: m3, m4 (the simulator's default), m5; m1/m2 and "
+                    "generic cannot run the fp32 update (cast)")
+        ->check(CLI::IsMember({"generic", "m1", "m2", "m3", "m4", "m5"}));
     addWarningOptions(command, args.warnings);
 }
 

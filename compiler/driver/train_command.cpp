@@ -25,9 +25,13 @@ using Clock = std::chrono::steady_clock;
 // A .ane source is compiled here with the step's batch; a build directory is loaded as built.
 train::Trainer loadTrainer(const std::string& source, const std::vector<std::string>& defines,
                            std::optional<int64_t> batch, const std::string& backend,
-                           const std::string& warnings, std::ostream& err) {
+                           const std::string& target, const std::string& warnings,
+                           std::ostream& err) {
     train::TrainerOptions options;
     options.backend = parseBackendKind(backend);
+    // The simulator defaults to a chip that runs cast: the optimizer state is fp32.
+    options.backendOptions.aneTarget =
+        target.empty() && options.backend == runtime::BackendKind::AneSimulator ? "m4" : target;
     if (fs::is_directory(source)) {
         if (!defines.empty()) throw Error("-D applies to .ane sources, not to " + source);
         train::Trainer trainer = train::Trainer::fromBuild(source, options);
@@ -87,6 +91,24 @@ int64_t lastStep(const TrainArgs& args, const train::Trainer& trainer) {
     return decay > 0 ? decay : 100;
 }
 
+} // namespace
+
+std::string achievedRate(uint64_t flopsPerStep, double secondsPerStep, const std::string& backend) {
+    double tflops = static_cast<double>(flopsPerStep) / secondsPerStep / 1e12;
+    // Only the chip's rate compares with its peak; the simulator and the reference run on the CPU.
+    if (backend != "ane")
+        return fmt::format("{:.3g} GFLOP/s on the {} backend (the CPU, not the ANE's rate)",
+                           tflops * 1e3, backend);
+    if (tflops > kAnePeakTflops)
+        return fmt::format("the measured rate ({:.3g} TFLOPS) is above the ANE's ~{} TFLOPS "
+                           "peak, so the step time is wrong; no rate is reported",
+                           tflops, kAnePeakTflops);
+    return fmt::format("achieved {:.3g} TFLOPS on the ANE ({:.1f}% of its ~{} TFLOPS fp16 peak)",
+                       tflops, 100 * tflops / kAnePeakTflops, kAnePeakTflops);
+}
+
+namespace {
+
 void printTotals(const std::vector<double>& losses, const train::Trainer& trainer, double seconds,
                  std::ostream& out) {
     if (losses.empty()) return;
@@ -101,13 +123,17 @@ void printTotals(const std::vector<double>& losses, const train::Trainer& traine
                        step.dispatches, step.dispatches == 1 ? "" : "es", step.bytesToDevice,
                        step.bytesFromDevice, trainer.compiles(),
                        trainer.compiles() == 1 ? "" : "s");
+    out << fmt::format("{} FLOPs per step; {}\n", trainer.flopsPerStep(),
+                       achievedRate(trainer.flopsPerStep(),
+                                    seconds / static_cast<double>(losses.size()),
+                                    trainer.backendName()));
 }
 
 } // namespace
 
 int trainCommand(const TrainArgs& args, std::ostream& out, std::ostream& err) {
-    train::Trainer trainer =
-        loadTrainer(args.source, args.defines, args.batch, args.backend, args.warnings, err);
+    train::Trainer trainer = loadTrainer(args.source, args.defines, args.batch, args.backend,
+                                         args.target, args.warnings, err);
     if (args.lr) trainer.setPeakLearningRate(*args.lr);
     if (!args.resume.empty()) {
         trainer.loadCheckpoint(args.resume);
@@ -175,8 +201,8 @@ int32_t pickToken(const runtime::Tensor& logits, int64_t at, double temperature,
 } // namespace
 
 int sampleCommand(const SampleArgs& args, std::ostream& out, std::ostream& err) {
-    train::Trainer trainer =
-        loadTrainer(args.source, args.defines, std::nullopt, args.backend, args.warnings, err);
+    train::Trainer trainer = loadTrainer(args.source, args.defines, std::nullopt, args.backend,
+                                         args.target, args.warnings, err);
     if (!args.resume.empty()) trainer.loadCheckpoint(args.resume);
     if (trainer.vocabulary() < 256)
         throw Error("sample encodes the prompt as bytes, which needs a vocabulary of 256; this "

@@ -22,11 +22,20 @@ struct TrainArgs {
     int64_t saveEvery = 0;
     std::string resume; // checkpoint to start from
     std::string backend = "reference";
+    // The chip of the ANE backends (m1 .. m5; empty: the machine's, the simulator's m4).
+    std::string target;
     std::string warnings = "all";
 };
 
 // Prints a line (or, on a terminal, a progress bar) per step, then the loss curve and totals.
 int trainCommand(const TrainArgs& args, std::ostream& out, std::ostream& err);
+
+// The highest published fp16 peak of any ANE (M4, ~18.6 TFLOPS; ane-and-mil.md §5).
+constexpr double kAnePeakTflops = 18.6;
+// The rate line of `anec train`: on the ANE "achieved 0.51 TFLOPS on the ANE (2.7% of its ~18.6
+// TFLOPS fp16 peak)"; a rate above the peak is a timing error and never printed as a result;
+// other backends run on the CPU and print GFLOP/s without a peak.
+std::string achievedRate(uint64_t flopsPerStep, double secondsPerStep, const std::string& backend);
 
 struct SampleArgs {
     std::string source;
@@ -37,6 +46,8 @@ struct SampleArgs {
     double temperature = 0; // 0: greedy
     uint64_t seed = 1;      // sampling with a temperature
     std::string backend = "reference";
+    // The chip of the ANE backends (m1 .. m5; empty: the machine's, the simulator's m4).
+    std::string target;
     std::string warnings = "all";
 };
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "driver/program_loader.hpp"
+#include "driver/stats.hpp"
 #include "runtime/core/fp16_convert.hpp"
 #include "runtime/train/host_optimizer.hpp"
 #include "runtime/train/safetensors.hpp"
@@ -119,6 +120,7 @@ Trainer Trainer::fromBuild(const fs::path& dir, const TrainerOptions& options) {
 void Trainer::prepare(const std::map<std::string, std::shared_ptr<const ir::Module>>& programs,
                       const TrainerOptions& options) {
     std::unique_ptr<runtime::Backend> backend = makeBackend(options);
+    backendName_ = backend->name();
     for (const ir::StepDispatch& dispatch : step_.dispatches) {
         if (executables_.count(dispatch.kernel)) continue;
         auto found = programs.find(dispatch.kernel);
@@ -257,6 +259,18 @@ runtime::Tensor Trainer::logits(std::span<const int32_t> tokens) {
     }
     auto outputs = logitsExecutable_->run(inputs);
     return std::move(outputs.begin()->second);
+}
+
+uint64_t Trainer::flopsPerStep() const {
+    uint64_t flops = 0;
+    for (const ir::StepDispatch& dispatch : step_.dispatches) {
+        const ir::Kernel* kernel = programs_.at(dispatch.kernel)->findKernel(dispatch.kernel);
+        uint64_t runs = dispatch.phase == ir::StepPhase::MicroBatch
+                            ? static_cast<uint64_t>(step_.microBatches)
+                            : 1;
+        if (kernel) flops += runs * driver::kernelStats(*kernel).flops;
+    }
+    return flops;
 }
 
 double Trainer::globalGradientNorm() const {

@@ -78,6 +78,10 @@ class Trainer {
     runtime::Tensor logits(std::span<const int32_t> tokens);
 
     const StepCounters& lastStep() const { return counters_; }
+    // The FLOPs of one step (anec stats' cost model over its dispatches).
+    uint64_t flopsPerStep() const;
+    // The backend the programs run on ("reference", "ane", "ane-sim (m4)", ...).
+    const std::string& backendName() const { return backendName_; }
     // Programs prepared (compiled) so far: each once, at construction.
     size_t compiles() const { return executables_.size(); }
 
@@ -101,6 +105,7 @@ class Trainer {
     std::map<std::string, runtime::Tensor> store_;
     // With `update host`: the fp32 master copy of every trained weight ("master.W") and the
     // moments live in store_ too, so the checkpoint holds them.
+    std::string backendName_;
     int64_t steps_ = 0;
     double lastLr_ = 0, lastNorm_ = 0;
     StepCounters counters_;

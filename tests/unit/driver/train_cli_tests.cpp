@@ -130,7 +130,7 @@ TEST_CASE("anec train: a line per step, the loss curve and the totals", "[cli][t
     CHECK(stars == 5);
 
     // The totals, the first and last loss as in the step lines.
-    REQUIRE(lines.size() == axis + 5);
+    REQUIRE(lines.size() == axis + 6);
     CHECK(lines[axis + 2].empty());
     std::regex totals(R"(5 steps in \d+\.\d s \(\d+ ms/step\); loss (\d+\.\d{3}) -> (\d+\.\d{3}))");
     std::smatch m;
@@ -140,6 +140,9 @@ TEST_CASE("anec train: a line per step, the loss curve and the totals", "[cli][t
     CHECK(std::regex_match(lines[axis + 4],
                            std::regex(R"(per step: 1 dispatch, \d+ bytes to the device, 4 )"
                                       R"(bytes from it; 1 program compiled once)")));
+    CHECK(std::regex_match(lines[axis + 5],
+                           std::regex(R"(\d+ FLOPs per step; [0-9.e+]+ GFLOP/s on the reference )"
+                                      R"(backend \(the CPU, not the ANE's rate\))")));
 }
 
 TEST_CASE("anec train: --save and --resume continue bit for bit", "[cli][train]") {
