@@ -63,12 +63,28 @@ class TrainLowerer {
                               "in the gradient of train '" + decl_.name + "': " + warning.message);
             reporter_.note(warning.loc, "the op is here");
         }
+        warnOverCompileBudget(built->step);
         for (auto& kernel : built->kernels)
             module_.kernels.push_back(std::move(kernel));
         module_.trainSteps.push_back(std::move(built->step));
     }
 
   private:
+    // The ANE compiler fails near 119 compiles per process (rule 15); the runtime's default
+    // budget is 100, and every program of a step is compiled once per run.
+    void warnOverCompileBudget(const ir::TrainStep& step) {
+        constexpr size_t kDefaultCompileBudget = 100;
+        std::set<std::string> programs;
+        for (const ir::StepDispatch& dispatch : step.dispatches)
+            programs.insert(dispatch.kernel);
+        if (programs.size() > kDefaultCompileBudget)
+            reporter_.warning(decl_.loc,
+                              fmt::format("train '{}' has {} programs, more than the ANE's default "
+                                          "compile budget of {} per process (rule 15): raise "
+                                          "segment_mb for fewer, larger programs",
+                                          decl_.name, programs.size(), kDefaultCompileBudget));
+    }
+
     void readOptions() {
         std::map<std::string, SourceLoc> seen;
         for (const Option& option : decl_.options) {

@@ -491,10 +491,8 @@ TEST_CASE("train diagnostics: a trained weight used by two segments", "[frontend
                        "only where it is used once, or freeze it"});
 }
 
-// Fails as of this writing: training::buildStep (compiler/training/step_builder.cpp, addBackward)
-// drops autodiff::GradResult::warnings, so the fp16-underflow warning that `grad` reports for the
-// same backward (tests/unit/frontend/grad_tests.cpp) is never shown for a training step, whose
-// 'scale' key exists to avoid exactly that underflow.
+// The fp16-underflow warning `grad` reports (tests/unit/frontend/grad_tests.cpp) is reported for
+// a training step's backward too, whose 'scale' key avoids it.
 TEST_CASE("train: the step warns where a gradient's static factor underflows fp16",
           "[frontend][train][diag]") {
     const std::string model = R"(weight w: fp16[64, 64] = random(seed = 1, scale = 0.1)
@@ -521,4 +519,22 @@ kernel m(y: fp16[1, 64, 1, 512]) -> (loss: fp16[1, 1, 1, 1]) {
     CHECK(underflows(model + "train step {\n    model f\n    loss m\n}\n") == 1);
     // Scaled enough, nothing to say.
     CHECK(underflows(model + "train step {\n    model f\n    loss m\n    scale 4\n}\n") == 0);
+}
+
+TEST_CASE("train: more programs than the compile budget is a warning at the step",
+          "[frontend][train][diag]") {
+    // 101 layers, each its own segment (segment_mb below one layer's weights), with the embedding
+    // and the head 103 segments: 102 forward and 103 backward programs.
+    AneCompile c(source(std::string(kStages) + "    segment_mb 0.0001\n"), layers(101));
+    INFO(c.allDiagnostics());
+    REQUIRE(c.module);
+    CHECK(diagnosticsOf(c) ==
+          Lines{"test.ane:22:7: warning: train 'step' has 205 programs, more than the ANE's "
+                "default compile budget of 100 per process (rule 15): raise segment_mb for "
+                "fewer, larger programs"});
+}
+
+TEST_CASE("train diagnostics: segment_mb out of range", "[frontend][train][diag]") {
+    expectDiagnostics(source(std::string(kStages) + "    segment_mb 0\n"),
+                      {"test.ane:25:16: error: 'segment_mb' must be in (0, 1e+06], got 0"});
 }
