@@ -208,13 +208,6 @@ class WeightLoader {
 };
 } // namespace
 
-uint64_t SplitMix64::next() {
-    state_ += 0x9E3779B97F4A7C15ULL;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 double uniformSigned(uint64_t z, double scale) {
     double u = static_cast<double>(z >> 11) * 0x1.0p-53;

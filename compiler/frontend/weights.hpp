@@ -7,18 +7,12 @@
 
 #include "frontend/sema.hpp"
 #include "ir/const_data.hpp"
+#include "support/splitmix64.hpp"
 
 namespace anec::frontend {
 
-// The documented weight generator: SplitMix64 (Steele, Lea, Flood 2014), same bits everywhere.
-class SplitMix64 {
-  public:
-    explicit SplitMix64(uint64_t seed) : state_(seed) {}
-    uint64_t next();
-
-  private:
-    uint64_t state_;
-};
+// The documented weight generator (support/splitmix64.hpp).
+using anec::SplitMix64;
 
 // scale * (2u - 1) with u = (z >> 11) * 2^-53: uniform in [-scale, scale).
 double uniformSigned(uint64_t z, double scale);

@@ -70,24 +70,6 @@ void checkSequenceFits(const std::string& source, size_t tokens, int seq) {
 
 } // namespace
 
-uint64_t SplitMix64::next() {
-    state_ += 0x9E3779B97F4A7C15ULL;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-uint64_t SplitMix64::below(uint64_t count) {
-    // Draws below 2^64 mod count are rejected, so that the accepted range is a whole multiple of
-    // count and `% count` favours no value. (0 - count) % count is 2^64 mod count in uint64_t.
-    uint64_t threshold = (0 - count) % count;
-    for (;;) {
-        uint64_t draw = next();
-        if (draw >= threshold) return draw % count;
-    }
-}
-
 TokenData::TokenData(std::vector<uint16_t> tokens, int vocabulary, std::string source)
     : tokens_(std::move(tokens)), vocabulary_(vocabulary), source_(std::move(source)) {
     if (vocabulary_ <= 0)

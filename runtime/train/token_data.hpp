@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "support/splitmix64.hpp"
+
 namespace anec::train {
 
 // Rows of token ids, row-major [batch, seq]: the model's input and, shifted by one, its targets.
@@ -17,19 +19,8 @@ struct Batch {
     int seq = 0;
 };
 
-// Sebastiano Vigna's SplitMix64: a tiny, fast, well-mixed 64-bit generator whose output is fixed
-// by its definition, so batches are identical across platforms and standard libraries (unlike
-// std::uniform_int_distribution).
-class SplitMix64 {
-  public:
-    explicit SplitMix64(uint64_t seed) : state_(seed) {}
-    uint64_t next();
-    // Uniform in [0, count) without modulo bias; count must be > 0.
-    uint64_t below(uint64_t count);
-
-  private:
-    uint64_t state_;
-};
+// The data order's generator (support/splitmix64.hpp).
+using anec::SplitMix64;
 
 class TokenData {
   public:
