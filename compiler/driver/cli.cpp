@@ -280,18 +280,31 @@ void addRunOptions(CLI::App& command, RunArgs& args, CLI::Option*& seedOption) {
 constexpr const char* kTrainBackendHelp =
     "reference (default), ane, ane-sim (the ANE simulator) or auto";
 
-void addTrainOptions(CLI::App& command, TrainArgs& args) {
+// The model of train and sample: the source, -D, where it runs, the warnings.
+void addTrainerSourceOptions(CLI::App& command, TrainerSource& model) {
     command
-        .add_option("source", args.source,
+        .add_option("source", model.source,
                     "a .ane file with a 'train' declaration, or its build output directory")
         ->required();
+    command
+        .add_option("-D,--define", model.defines, "override a constant: -D NAME=VALUE (.ane only)")
+        ->allow_extra_args(false);
+    command.add_option("--backend", model.backend, kTrainBackendHelp)
+        ->check(CLI::IsMember({"auto", "reference", "ane", "ane-sim"}));
+    command
+        .add_option("--target", model.target,
+                    "the ANE backends' chip: m3, m4 (the simulator's default), m5; m1/m2 and "
+                    "generic cannot run the fp32 update (cast)")
+        ->check(CLI::IsMember({"generic", "m1", "m2", "m3", "m4", "m5"}));
+    addWarningOptions(command, model.warnings);
+}
+
+void addTrainOptions(CLI::App& command, TrainArgs& args) {
+    addTrainerSourceOptions(command, args.model);
     command
         .add_option("--data", args.data,
                     "training tokens: a llama2.c .bin file (uint16) or text (byte-level)")
         ->required();
-    command
-        .add_option("-D,--define", args.defines, "override a constant: -D NAME=VALUE (.ane only)")
-        ->allow_extra_args(false);
     command
         .add_option("--steps", args.steps,
                     "train until this step (default: the schedule's 'decay', or 100)")
@@ -305,24 +318,10 @@ void addTrainOptions(CLI::App& command, TrainArgs& args) {
     command.add_option("--save-every", args.saveEvery, "also every N steps (with --save)")
         ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
     command.add_option("--resume", args.resume, "start from a checkpoint written by --save");
-    command.add_option("--backend", args.backend, kTrainBackendHelp)
-        ->check(CLI::IsMember({"auto", "reference", "ane", "ane-sim"}));
-    command
-        .add_option("--target", args.target,
-                    "the ANE backends' chip: m3, m4 (the simulator's default), m5; m1/m2 and "
-                    "generic cannot run the fp32 update (cast)")
-        ->check(CLI::IsMember({"generic", "m1", "m2", "m3", "m4", "m5"}));
-    addWarningOptions(command, args.warnings);
 }
 
 void addSampleOptions(CLI::App& command, SampleArgs& args) {
-    command
-        .add_option("source", args.source,
-                    "a .ane file with a 'train' declaration, or its build output directory")
-        ->required();
-    command
-        .add_option("-D,--define", args.defines, "override a constant: -D NAME=VALUE (.ane only)")
-        ->allow_extra_args(false);
+    addTrainerSourceOptions(command, args.model);
     command.add_option("--resume", args.resume,
                        "the trained checkpoint (default: initial weights)");
     command.add_option("--prompt", args.prompt, "the text to continue");
@@ -333,14 +332,6 @@ void addSampleOptions(CLI::App& command, SampleArgs& args) {
                     "0 (default): the most likely token; higher: sample more freely")
         ->check(CLI::Range(0.0, 100.0));
     command.add_option("--seed", args.seed, "the sampling seed (default 1)");
-    command.add_option("--backend", args.backend, kTrainBackendHelp)
-        ->check(CLI::IsMember({"auto", "reference", "ane", "ane-sim"}));
-    command
-        .add_option("--target", args.target,
-                    "the ANE backends' chip: m3, m4 (the simulator's default), m5; m1/m2 and "
-                    "generic cannot run the fp32 update (cast)")
-        ->check(CLI::IsMember({"generic", "m1", "m2", "m3", "m4", "m5"}));
-    addWarningOptions(command, args.warnings);
 }
 
 void addCompareOptions(CLI::App& command, CompareArgs& args) {

@@ -23,12 +23,13 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 // A .ane source is compiled here with the step's batch; a build directory is loaded as built.
-train::Trainer loadTrainer(const std::string& source, const std::vector<std::string>& defines,
-                           std::optional<int64_t> batch, const std::string& backend,
-                           const std::string& target, const std::string& warnings,
+train::Trainer loadTrainer(const TrainerSource& model, std::optional<int64_t> batch,
                            std::ostream& err) {
+    const std::string& source = model.source;
+    const std::vector<std::string>& defines = model.defines;
+    const std::string& target = model.target;
     train::TrainerOptions options;
-    options.backend = parseBackendKind(backend);
+    options.backend = parseBackendKind(model.backend);
     // The simulator defaults to a chip that runs cast: the optimizer state is fp32.
     options.backendOptions.aneTarget =
         target.empty() && options.backend == runtime::BackendKind::AneSimulator ? "m4" : target;
@@ -48,7 +49,7 @@ train::Trainer loadTrainer(const std::string& source, const std::vector<std::str
         compile.frontend.defines[name] = value;
     }
     compile.frontend.trainBatch = batch;
-    compile.warnings = parseWarningsOption(warnings);
+    compile.warnings = parseWarningsOption(model.warnings);
     auto compilation = std::make_shared<Compilation>(compile);
     bool ok = compilation->loadFile(source) && compilation->optimize();
     compilation->diagnostics().print(err);
@@ -132,8 +133,7 @@ void printTotals(const std::vector<double>& losses, const train::Trainer& traine
 } // namespace
 
 int trainCommand(const TrainArgs& args, std::ostream& out, std::ostream& err) {
-    train::Trainer trainer = loadTrainer(args.source, args.defines, args.batch, args.backend,
-                                         args.target, args.warnings, err);
+    train::Trainer trainer = loadTrainer(args.model, args.batch, err);
     if (args.lr) trainer.setPeakLearningRate(*args.lr);
     if (!args.resume.empty()) {
         trainer.loadCheckpoint(args.resume);
@@ -201,8 +201,7 @@ int32_t pickToken(const runtime::Tensor& logits, int64_t at, double temperature,
 } // namespace
 
 int sampleCommand(const SampleArgs& args, std::ostream& out, std::ostream& err) {
-    train::Trainer trainer = loadTrainer(args.source, args.defines, std::nullopt, args.backend,
-                                         args.target, args.warnings, err);
+    train::Trainer trainer = loadTrainer(args.model, std::nullopt, err);
     if (!args.resume.empty()) trainer.loadCheckpoint(args.resume);
     if (trainer.vocabulary() < 256)
         throw Error("sample encodes the prompt as bytes, which needs a vocabulary of 256; this "

@@ -10,21 +10,26 @@
 
 namespace anec::driver {
 
-struct TrainArgs {
+// The model train and sample load, and where it runs.
+struct TrainerSource {
     std::string source;               // a .ane file with a `train` declaration, or a build dir
     std::vector<std::string> defines; // NAME=VALUE (.ane only)
-    std::string data;                 // llama2.c .bin tokens, or text (byte-level)
-    int64_t steps = 0;                // train until this step (0: the schedule's decay, or 100)
-    std::optional<int64_t> batch;     // sequences per step (.ane: rebuilds the step)
-    std::optional<double> lr;         // the peak learning rate
-    uint64_t seed = 1;                // the data order
-    std::string save;                 // checkpoint written at the end (and every saveEvery)
-    int64_t saveEvery = 0;
-    std::string resume; // checkpoint to start from
     std::string backend = "reference";
     // The chip of the ANE backends (m1 .. m5; empty: the machine's, the simulator's m4).
     std::string target;
     std::string warnings = "all";
+};
+
+struct TrainArgs {
+    TrainerSource model;
+    std::string data;             // llama2.c .bin tokens, or text (byte-level)
+    int64_t steps = 0;            // train until this step (0: the schedule's decay, or 100)
+    std::optional<int64_t> batch; // sequences per step (.ane: rebuilds the step)
+    std::optional<double> lr;     // the peak learning rate
+    uint64_t seed = 1;            // the data order
+    std::string save;             // checkpoint written at the end (and every saveEvery)
+    int64_t saveEvery = 0;
+    std::string resume; // checkpoint to start from
 };
 
 // Prints a line (or, on a terminal, a progress bar) per step, then the loss curve and totals.
@@ -38,8 +43,7 @@ constexpr double kAnePeakTflops = 18.6;
 std::string achievedRate(uint64_t flopsPerStep, double secondsPerStep, const std::string& backend);
 
 struct SampleArgs {
-    std::string source;
-    std::vector<std::string> defines;
+    TrainerSource model;
     std::string resume; // the trained checkpoint (without: the initial weights)
     std::string prompt;
     int64_t tokens = 200;   // how many to generate
