@@ -161,13 +161,6 @@ int runCheck(const CommonArgs& common, const BuildArgs& build, std::ostream& err
     return finish(compilation, ok, err);
 }
 
-size_t countPrograms(const ir::TrainStep& step) {
-    std::set<std::string> programs;
-    for (const ir::StepDispatch& dispatch : step.dispatches)
-        programs.insert(dispatch.kernel);
-    return programs.size();
-}
-
 std::string describeProgram(const mil::Program& program) {
     uint64_t bytes = program.milText.size();
     for (const auto& file : program.weightFiles)
@@ -213,7 +206,7 @@ int buildWith(Compilation& compilation, const CommonArgs& common, const BuildArg
         out << "wrote " << build.outputDir << "/" << describeProgram(program) << "\n";
     for (const ir::TrainStep& step : compilation.module()->trainSteps)
         out << "wrote " << build.outputDir << "/step.json (training step '" << step.name
-            << "': " << step.dispatches.size() << " dispatches of " << countPrograms(step)
+            << "': " << step.dispatches.size() << " dispatches of " << step.programs().size()
             << " programs per step)\n";
     return 0;
 }

@@ -137,42 +137,42 @@ std::vector<KernelStats> moduleStats(const ir::Module& module,
     return stats;
 }
 
+StepStats stepStats(const ir::TrainStep& step,
+                    const std::function<const ir::Kernel*(const std::string&)>& findKernel) {
+    StepStats stats;
+    stats.step = step.name;
+    stats.microBatches = step.microBatches;
+    stats.programs = step.programs().size();
+    for (const ir::StepDispatch& dispatch : step.dispatches) {
+        const uint64_t runs = static_cast<uint64_t>(step.runsPerStep(dispatch));
+        stats.dispatches += runs;
+        if (const ir::Kernel* kernel = findKernel(dispatch.kernel)) {
+            KernelStats each = kernelStats(*kernel);
+            stats.flops += runs * each.flops;
+            stats.matrixFlops += runs * each.matrixFlops;
+        }
+        auto crossing = [&](const std::map<std::string, std::string>& bindings) {
+            uint64_t bytes = 0;
+            for (const auto& [io, name] : bindings)
+                if (const ir::StepTensor* tensor = step.find(name);
+                    tensor && ir::crossesHost(tensor->role, step.hostUpdate))
+                    bytes += static_cast<uint64_t>(tensor->type.byteSize());
+            return runs * bytes;
+        };
+        stats.bytesToDevice += crossing(dispatch.inputs);
+        stats.bytesFromDevice += crossing(dispatch.outputs);
+    }
+    for (const ir::StepTensor& tensor : step.tensors)
+        if (tensor.role == ir::StepTensorRole::Weight || tensor.role == ir::StepTensorRole::Moment)
+            stats.residentBytes += static_cast<uint64_t>(tensor.type.byteSize());
+    return stats;
+}
+
 std::vector<StepStats> trainStepStats(const ir::Module& module) {
     std::vector<StepStats> all;
-    for (const ir::TrainStep& step : module.trainSteps) {
-        StepStats stats;
-        stats.step = step.name;
-        stats.microBatches = step.microBatches;
-        std::set<std::string> programs;
-        for (const ir::StepDispatch& dispatch : step.dispatches) {
-            programs.insert(dispatch.kernel);
-            const uint64_t runs = dispatch.phase == ir::StepPhase::MicroBatch
-                                      ? static_cast<uint64_t>(step.microBatches)
-                                      : 1;
-            stats.dispatches += runs;
-            if (const ir::Kernel* kernel = module.findKernel(dispatch.kernel)) {
-                KernelStats each = kernelStats(*kernel);
-                stats.flops += runs * each.flops;
-                stats.matrixFlops += runs * each.matrixFlops;
-            }
-            auto crossing = [&](const std::map<std::string, std::string>& bindings) {
-                uint64_t bytes = 0;
-                for (const auto& [io, name] : bindings)
-                    if (const ir::StepTensor* tensor = step.find(name);
-                        tensor && ir::crossesHost(tensor->role, step.hostUpdate))
-                        bytes += static_cast<uint64_t>(tensor->type.byteSize());
-                return runs * bytes;
-            };
-            stats.bytesToDevice += crossing(dispatch.inputs);
-            stats.bytesFromDevice += crossing(dispatch.outputs);
-        }
-        stats.programs = programs.size();
-        for (const ir::StepTensor& tensor : step.tensors)
-            if (tensor.role == ir::StepTensorRole::Weight ||
-                tensor.role == ir::StepTensorRole::Moment)
-                stats.residentBytes += static_cast<uint64_t>(tensor.type.byteSize());
-        all.push_back(stats);
-    }
+    for (const ir::TrainStep& step : module.trainSteps)
+        all.push_back(
+            stepStats(step, [&](const std::string& name) { return module.findKernel(name); }));
     return all;
 }
 

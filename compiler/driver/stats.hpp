@@ -2,6 +2,7 @@
 // `anec stats`: what a kernel costs, at -O0 and -O1 side by side. The FLOP model is documented in
 // docs/passes.md ("anec stats").
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -49,6 +50,9 @@ struct StepStats {
     uint64_t bytesToDevice = 0, bytesFromDevice = 0; // per step (ir::crossesHost)
     uint64_t residentBytes = 0;                      // weights and optimizer moments
 };
+// One step, its programs found by name (in one module, or one module per program).
+StepStats stepStats(const ir::TrainStep& step,
+                    const std::function<const ir::Kernel*(const std::string&)>& findKernel);
 std::vector<StepStats> trainStepStats(const ir::Module& module);
 
 // The readable side-by-side table: one block per kernel (by name; a kernel present at only one

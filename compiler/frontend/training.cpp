@@ -74,15 +74,13 @@ class TrainLowerer {
     // budget is 100, and every program of a step is compiled once per run.
     void warnOverCompileBudget(const ir::TrainStep& step) {
         constexpr size_t kDefaultCompileBudget = 100;
-        std::set<std::string> programs;
-        for (const ir::StepDispatch& dispatch : step.dispatches)
-            programs.insert(dispatch.kernel);
-        if (programs.size() > kDefaultCompileBudget)
+        const size_t programs = step.programs().size();
+        if (programs > kDefaultCompileBudget)
             reporter_.warning(decl_.loc,
                               fmt::format("train '{}' has {} programs, more than the ANE's default "
                                           "compile budget of {} per process (rule 15): raise "
                                           "segment_mb for fewer, larger programs",
-                                          decl_.name, programs.size(), kDefaultCompileBudget));
+                                          decl_.name, programs, kDefaultCompileBudget));
     }
 
     void readOptions() {

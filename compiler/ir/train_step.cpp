@@ -1,5 +1,7 @@
 #include "ir/train_step.hpp"
 
+#include <algorithm>
+
 namespace anec::ir {
 
 std::string_view stepTensorRoleName(StepTensorRole role) {
@@ -54,6 +56,14 @@ std::string_view optimizerName(OptimizerKind kind) {
         return "adamw";
     }
     return "?";
+}
+
+std::vector<std::string> TrainStep::programs() const {
+    std::vector<std::string> names;
+    for (const StepDispatch& dispatch : dispatches)
+        if (std::find(names.begin(), names.end(), dispatch.kernel) == names.end())
+            names.push_back(dispatch.kernel);
+    return names;
 }
 
 const StepTensor* TrainStep::find(const std::string& tensor) const {

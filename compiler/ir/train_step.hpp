@@ -77,6 +77,12 @@ struct TrainStep {
     std::string logitsProgram;
 
     const StepTensor* find(const std::string& tensor) const;
+    // The distinct programs the step dispatches, in order of first dispatch (each compiled once).
+    std::vector<std::string> programs() const;
+    // How often a dispatch runs in one step: once per micro-batch, or once.
+    int64_t runsPerStep(const StepDispatch& dispatch) const {
+        return dispatch.phase == StepPhase::MicroBatch ? microBatches : 1;
+    }
 };
 
 } // namespace anec::ir

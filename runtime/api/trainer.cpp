@@ -118,18 +118,7 @@ int64_t Trainer::vocabulary() const {
 
 double Trainer::step(std::span<const int32_t> tokens, std::span<const int32_t> targets) {
     Impl& impl = implOf(impl_);
-    const size_t expected = static_cast<size_t>(sequences() * sequenceLength());
-    if (tokens.size() != expected || targets.size() != expected)
-        throw Error(ErrorCode::InvalidArgument, "a step takes " + std::to_string(expected) +
-                                                    " tokens and as many targets, got " +
-                                                    std::to_string(tokens.size()) + " and " +
-                                                    std::to_string(targets.size()));
-    for (std::span<const int32_t> ids : {tokens, targets})
-        for (int32_t id : ids)
-            if (id < 0 || id >= vocabulary())
-                throw Error(ErrorCode::InvalidArgument, "token id " + std::to_string(id) +
-                                                            " is outside the vocabulary of " +
-                                                            std::to_string(vocabulary()));
+    guarded(ErrorCode::InvalidArgument, [&] { impl.trainer->checkBatch(tokens, targets); });
     double loss =
         guarded(ErrorCode::RunFailed, [&] { return impl.trainer->step(tokens, targets); });
     const train::StepCounters& counters = impl.trainer->lastStep();

@@ -71,6 +71,13 @@ std::string readText(const fs::path& path) {
     return text.str();
 }
 
+// The step's programs and its logits program: what a Trainer needs loaded.
+std::vector<std::string> programNames(const ir::TrainStep& step) {
+    std::vector<std::string> names = step.programs();
+    if (!step.logitsProgram.empty()) names.push_back(step.logitsProgram);
+    return names;
+}
+
 } // namespace
 
 Trainer::Trainer(ir::TrainStep step,
@@ -85,12 +92,11 @@ Trainer Trainer::fromModule(std::shared_ptr<const ir::Module> module,
                             const TrainerOptions& options) {
     if (module->trainSteps.empty())
         throw Error("the program declares no training step ('train NAME { ... }')");
+    const ir::TrainStep& step = module->trainSteps[0];
     std::map<std::string, std::shared_ptr<const ir::Module>> programs;
-    for (const ir::StepDispatch& dispatch : module->trainSteps[0].dispatches)
-        programs[dispatch.kernel] = module;
-    if (!module->trainSteps[0].logitsProgram.empty())
-        programs[module->trainSteps[0].logitsProgram] = module;
-    return Trainer(module->trainSteps[0], programs, options);
+    for (const std::string& name : programNames(step))
+        programs[name] = module;
+    return Trainer(step, programs, options);
 }
 
 Trainer Trainer::fromBuild(const fs::path& dir, const TrainerOptions& options) {
@@ -101,12 +107,7 @@ Trainer Trainer::fromBuild(const fs::path& dir, const TrainerOptions& options) {
     auto step = training::stepFromJson(readText(stepFile));
     if (!step) throw Error(stepFile.string() + ": " + step.error());
     std::map<std::string, std::shared_ptr<const ir::Module>> programs;
-    std::vector<std::string> names;
-    for (const ir::StepDispatch& dispatch : step->dispatches)
-        names.push_back(dispatch.kernel);
-    if (!step->logitsProgram.empty()) names.push_back(step->logitsProgram);
-    for (const std::string& name : names) {
-        if (programs.count(name)) continue;
+    for (const std::string& name : programNames(*step)) {
         driver::LoadedProgram loaded = driver::loadProgram(dir / name, {});
         const driver::LoadedKernel& kernel = loaded.select("");
         if (kernel.kernelName != name)
@@ -262,15 +263,9 @@ runtime::Tensor Trainer::logits(std::span<const int32_t> tokens) {
 }
 
 uint64_t Trainer::flopsPerStep() const {
-    uint64_t flops = 0;
-    for (const ir::StepDispatch& dispatch : step_.dispatches) {
-        const ir::Kernel* kernel = programs_.at(dispatch.kernel)->findKernel(dispatch.kernel);
-        uint64_t runs = dispatch.phase == ir::StepPhase::MicroBatch
-                            ? static_cast<uint64_t>(step_.microBatches)
-                            : 1;
-        if (kernel) flops += runs * driver::kernelStats(*kernel).flops;
-    }
-    return flops;
+    return driver::stepStats(
+               step_, [&](const std::string& name) { return programs_.at(name)->findKernel(name); })
+        .flops;
 }
 
 double Trainer::globalGradientNorm() const {
@@ -304,20 +299,25 @@ void Trainer::updateOnHost(double gradScale) {
     }
 }
 
-double Trainer::step(std::span<const int32_t> tokens, std::span<const int32_t> targets) {
+void Trainer::checkBatch(std::span<const int32_t> tokens, std::span<const int32_t> targets) const {
     const int64_t seq = sequenceLength();
     const size_t expected = static_cast<size_t>(step_.microBatches * seq);
     if (tokens.size() != expected || targets.size() != expected)
-        throw Error("a step takes " + std::to_string(step_.microBatches) + " sequences of " +
-                    std::to_string(seq) + " tokens and as many targets (" +
-                    std::to_string(expected) + " each), got " + std::to_string(tokens.size()) +
-                    " tokens and " + std::to_string(targets.size()) + " targets");
+        throw Error("a step takes " + std::to_string(expected) +
+                    " tokens and as many targets, got " + std::to_string(tokens.size()) + " and " +
+                    std::to_string(targets.size()) + " (" + std::to_string(step_.microBatches) +
+                    " sequences of " + std::to_string(seq) + " tokens)");
     for (auto* ids : {&tokens, &targets})
         for (size_t i = 0; i < ids->size(); ++i)
             if ((*ids)[i] < 0 || (step_.vocabulary > 0 && (*ids)[i] >= step_.vocabulary))
                 throw Error(std::string(ids == &tokens ? "token" : "target") + " " +
                             std::to_string((*ids)[i]) + " at position " + std::to_string(i) +
                             " is outside the vocabulary of " + std::to_string(step_.vocabulary));
+}
+
+double Trainer::step(std::span<const int32_t> tokens, std::span<const int32_t> targets) {
+    checkBatch(tokens, targets);
+    const int64_t seq = sequenceLength();
     counters_ = {};
     for (const ir::StepTensor& tensor : step_.tensors)
         if (tensor.role == StepTensorRole::Gradient)

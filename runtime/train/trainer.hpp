@@ -54,6 +54,8 @@ class Trainer {
     // vocabulary (before changing anything) and for a non-finite loss (the
     // step's update has then been applied: resume from the last checkpoint).
     double step(std::span<const int32_t> tokens, std::span<const int32_t> targets);
+    // What step() checks before changing anything: the sizes and the token ids.
+    void checkBatch(std::span<const int32_t> tokens, std::span<const int32_t> targets) const;
     int64_t stepsDone() const { return steps_; }
     double lastLearningRate() const { return lastLr_; }
     // Replaces the schedule's peak rate (its floor min_lr is kept, at most the new peak).
