@@ -277,7 +277,8 @@ std::vector<uint64_t> BlobReader::metadataOffsets() const {
     std::vector<uint64_t> offsets;
     uint64_t offset = kBlobHeaderSize;
     for (uint32_t i = 0; i < count_; ++i) {
-        if (offset >= file_.size())
+        // The whole metadata must fit: a tail shorter than 64 bytes is not one more blob.
+        if (offset >= file_.size() || file_.size() - offset < kBlobMetadataSize)
             corrupt("the header announces " + std::to_string(count_) +
                     " blobs, but the file ends after " + std::to_string(i));
         // A 128-aligned file leaves 64 zero bytes before the next metadata (blob.hpp).

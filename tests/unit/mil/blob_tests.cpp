@@ -232,6 +232,16 @@ TEST_CASE("the reader rejects corrupt and truncated files with clear messages", 
         CHECK(errorOf([&] { BlobReader(file, "w.bin").metadataOffsets(); }) ==
               "w.bin: the header announces 3 blobs, but the file ends after 1");
     }
+    SECTION("a tail shorter than one metadata record after the header") {
+        // 65 bytes announcing a blob: the old reader read the sentinel past the end (ASan).
+        for (size_t size : {65, 66, 67}) {
+            std::vector<uint8_t> file(size, 0);
+            putLE(file, 0, 1, 4);
+            putLE(file, 4, 2, 4);
+            CHECK(errorOf([&] { BlobReader(file, "w.bin").metadataOffsets(); }) ==
+                  "w.bin: the header announces 1 blobs, but the file ends after 0");
+        }
+    }
     SECTION("absurd element counts") {
         BlobReader reader(oneBlobFile(), "w.bin");
         CHECK_THAT(errorOf([&] { reader.read(64, BlobDType::Float16, UINT64_MAX / 2); }),
