@@ -92,7 +92,10 @@ void readPacking(const nlohmann::json& json, const fs::path& modelDir, ir::Kerne
     std::string where = "'" + (modelDir / kDescriptionFile).string() + "': \"packing\": ";
     try {
         if (!packing->is_object()) throw Error("not an object");
-        for (const auto& [name, members] : packing->items()) {
+        for (const auto& item : packing->items()) {
+            // Named, not a structured binding: clang 14 cannot capture those in the lambdas.
+            const std::string& name = item.key();
+            const nlohmann::json& members = item.value();
             ir::PackedIo packed;
             packed.name = name;
             bool input = std::any_of(kernel.inputs.begin(), kernel.inputs.end(),

@@ -9,7 +9,7 @@
 #define ANEC_VERSION "0.0.0"
 #endif
 
-namespace anec::api {
+namespace anec::inline api {
 
 namespace {
 
@@ -177,4 +177,4 @@ std::string_view version() {
     return ANEC_VERSION;
 }
 
-} // namespace anec::api
+} // namespace anec::inline api

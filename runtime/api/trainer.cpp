@@ -4,7 +4,7 @@
 #include "api/api_internal.hpp"
 #include "runtime/train/trainer.hpp"
 
-namespace anec::api {
+namespace anec::inline api {
 
 struct Trainer::Impl {
     std::unique_ptr<train::Trainer> trainer;
@@ -181,4 +181,4 @@ void Trainer::loadCheckpoint(const std::string& path) {
     guarded(ErrorCode::LoadFailed, [&] { implOf(impl_).trainer->loadCheckpoint(path); });
 }
 
-} // namespace anec::api
+} // namespace anec::inline api

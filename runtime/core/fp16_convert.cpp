@@ -4,6 +4,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define ANEC_HAVE_F16C_PATH 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -56,9 +57,16 @@ __attribute__((target("f16c,avx"))) void roundToHalfF16c(float* values, size_t c
     roundToHalfPortable(values + i, count - i);
 }
 
+// CPUID and XGETBV by hand: clang 14's __builtin_cpu_supports does not know "f16c". AVX also
+// needs the OS to save the YMM registers (XCR0 bits 1 and 2).
 bool detectF16c() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    const unsigned needed = bit_F16C | bit_AVX | bit_OSXSAVE;
+    if ((ecx & needed) != needed) return false;
+    unsigned xcr0Low = 0, xcr0High = 0;
+    __asm__("xgetbv" : "=a"(xcr0Low), "=d"(xcr0High) : "c"(0));
+    return (xcr0Low & 0x6) == 0x6;
 }
 } // namespace
 

@@ -4,6 +4,7 @@
 // final rmsnorm, classifier), with the weights of examples/stories110m.ane rebuilt from the
 // documented generator (docs/language.md: SplitMix64, `scale * (2u - 1)`, row-major) and rounded
 // to fp16 as the declared fp16 weights are. Nothing here uses anec.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -13,6 +14,20 @@ namespace anec::test::llama {
 struct Config {
     int dim, hidden, heads, layers, vocab, seq;
 };
+
+// x rounded to the nearest fp16 value, ties to even (as the compiler rounds fp16 weights),
+// straight from double; written out so that it needs neither anec nor a compiler's _Float16.
+inline double roundToFp16(double x) {
+    if (x == 0 || !std::isfinite(x)) return x;
+    int exponent = 0;
+    std::frexp(x, &exponent); // |x| = m * 2^exponent, m in [0.5, 1)
+    // 11 significant bits for normals; subnormals share the fixed step 2^-24.
+    int step = std::max(exponent - 11, -24);
+    double scaled = std::ldexp(x, -step);
+    double rounded = std::nearbyint(scaled); // the default mode: ties to even
+    double result = std::ldexp(rounded, step);
+    return std::abs(result) > 65504 ? std::copysign(INFINITY, x) : result;
+}
 
 // The generator of `random(seed, scale)`, written from its documentation.
 inline std::vector<double> randomWeights(uint64_t seed, double scale, size_t count) {
@@ -25,8 +40,8 @@ inline std::vector<double> randomWeights(uint64_t seed, double scale, size_t cou
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
         z ^= z >> 31;
         double u = static_cast<double>(z >> 11) * 0x1.0p-53;
-        // The weight is declared fp16: the compiler rounds to nearest even, as _Float16 does.
-        value = static_cast<double>(static_cast<_Float16>(scale * (2 * u - 1)));
+        // The weight is declared fp16: the compiler rounds to nearest even.
+        value = roundToFp16(scale * (2 * u - 1));
     }
     return values;
 }
