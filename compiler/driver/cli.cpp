@@ -12,6 +12,7 @@
 #include "driver/train_command.hpp"
 #include "ir/printer.hpp"
 #include "mil/output.hpp"
+#include "support/memory_limit.hpp"
 #include "training/step_json.hpp"
 
 #ifndef ANEC_VERSION
@@ -340,6 +341,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     CLI::App app{"anec: a typed kernel language and compiler for Apple's Neural Engine", "anec"};
     app.set_version_flag("--version", std::string("anec ") + ANEC_VERSION);
     app.require_subcommand(1);
+    // Global, and accepted after the subcommand too (fallthrough): `anec run --max-memory 4G`.
+    std::string maxMemory;
+    app.add_option("--max-memory", maxMemory,
+                   "the most memory one compilation or kernel run may take, e.g. 4G (default: "
+                   "ANEC_MAX_MEMORY, else half the machine's memory)");
+    app.fallthrough();
 
     CommonArgs checkArgs;
     BuildArgs checkBuild;
@@ -408,6 +415,18 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         if (e.get_exit_code() == 0) return app.exit(e, out, err); // --help, --version
         err << "anec: error: " << e.what() << "\nRun 'anec --help' for usage.\n";
         return 2;
+    }
+
+    // The limit is per process; a CLI run inside a test or an embedder leaves it as it was.
+    ScopedMemoryLimit memoryLimit(0);
+    if (!maxMemory.empty()) {
+        std::optional<uint64_t> bytes = parseByteSize(maxMemory);
+        if (!bytes) {
+            err << "anec: error: --max-memory '" << maxMemory
+                << "' is not a size (bytes, or a number with K, M, G or T)\n";
+            return 2;
+        }
+        setMemoryLimit(*bytes);
     }
 
     try {

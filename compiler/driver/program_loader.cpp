@@ -142,12 +142,26 @@ std::vector<std::string> builtKernels(const fs::path& root) {
     return names;
 }
 
+namespace {
+// Shares the compilation's ownership: the sources live as long as the program does.
+std::shared_ptr<const SourceManager> sourcesOf(const std::shared_ptr<Compilation>& compilation) {
+    return std::shared_ptr<const SourceManager>(compilation, &compilation->sources());
+}
+} // namespace
+
+std::string LoadedProgram::renderError(const std::string& message, SourceLoc loc) const {
+    if (!sources || !loc.valid()) return "anec: error: " + message + "\n";
+    DiagnosticEngine engine(*sources);
+    return engine.render(Diagnostic{Severity::Error, loc, message});
+}
+
 LoadedProgram compileSource(const std::string& name, const std::string& text,
                             const LoadOptions& options) {
     auto compilation = std::make_shared<Compilation>(compileOptions(options));
     compilation->loadSource(name, text);
     compileLoaded(compilation, /*optimize=*/true);
-    return LoadedProgram{"'" + name + "'", kernelsOf(compilation), renderDiagnostics(*compilation)};
+    return LoadedProgram{"'" + name + "'", kernelsOf(compilation), renderDiagnostics(*compilation),
+                         sourcesOf(compilation)};
 }
 
 LoadedProgram loadProgram(const fs::path& path, const LoadOptions& options,
@@ -157,7 +171,8 @@ LoadedProgram loadProgram(const fs::path& path, const LoadOptions& options,
         auto compilation = std::make_shared<Compilation>(compileOptions(options));
         if (!compilation->loadFile(path)) throwCompileError(*compilation);
         compileLoaded(compilation, /*optimize=*/true);
-        return LoadedProgram{quoted(path), kernelsOf(compilation), renderDiagnostics(*compilation)};
+        return LoadedProgram{quoted(path), kernelsOf(compilation), renderDiagnostics(*compilation),
+                             sourcesOf(compilation)};
     }
     if (!options.defines.empty())
         throw Error("constant definitions (-D) apply to .ane sources only; " + quoted(path) +

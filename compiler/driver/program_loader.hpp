@@ -44,6 +44,13 @@ struct LoadedProgram {
     std::string origin; // the path or name it came from, for messages
     std::vector<LoadedKernel> kernels;
     std::string warnings; // rendered warnings of a successful compilation; usually empty
+    // The source files of a .ane program (null for MIL and built programs): they locate errors
+    // found after compiling, such as a tensor over the memory limit.
+    std::shared_ptr<const SourceManager> sources;
+
+    // `message` as an error at `loc` with the source line when the program has its sources
+    // ("file:line:col: error: ..."), else "anec: error: <message>"; newline-terminated.
+    std::string renderError(const std::string& message, SourceLoc loc) const;
 
     std::vector<std::string> kernelNames() const;
     // The kernel called `requested`, or the only kernel when `requested` is empty. Throws

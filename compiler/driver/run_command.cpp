@@ -9,6 +9,7 @@
 #include "driver/program_loader.hpp"
 #include "driver/tensor_io.hpp"
 #include "runtime/core/backend.hpp"
+#include "support/memory_limit.hpp"
 
 namespace anec::driver {
 
@@ -92,6 +93,13 @@ std::string quotedList(const std::vector<std::string>& names) {
 }
 
 // Every kernel input as a tensor: from its --input file, else random when asked for.
+// Where kernel input `name` is declared (unset for packed and MIL inputs).
+SourceLoc inputDeclaration(const ir::Kernel& kernel, const std::string& name) {
+    for (const auto& input : kernel.inputs)
+        if (input->name == name) return input->loc;
+    return {};
+}
+
 std::map<std::string, runtime::Tensor> resolveInputs(const LoadedKernel& loaded,
                                                      const std::vector<InputFile>& files,
                                                      const RunArgs& args, std::ostream& out) {
@@ -108,6 +116,9 @@ std::map<std::string, runtime::Tensor> resolveInputs(const LoadedKernel& loaded,
     std::vector<ir::InterfaceTensor> interface = ir::interfaceInputs(kernel);
     for (size_t index = 0; index < interface.size(); ++index) {
         const ir::InterfaceTensor& input = interface[index];
+        checkAffordable("input '" + input.name + "' " + input.type.str(),
+                        static_cast<uint64_t>(input.type.byteSize()),
+                        inputDeclaration(kernel, input.name));
         auto file = std::find_if(files.begin(), files.end(),
                                  [&](const InputFile& f) { return f.name == input.name; });
         if (file != files.end()) {
@@ -247,13 +258,20 @@ int runKernelCommand(const RunArgs& args, std::ostream& out, std::ostream& err) 
     LoadedProgram program = loadForRun(args);
     err << program.warnings;
     const LoadedKernel& loaded = program.select(args.kernel);
-    std::map<std::string, runtime::Tensor> inputs = resolveInputs(loaded, files, args, out);
+    std::map<std::string, runtime::Tensor> inputs;
+    std::map<std::string, runtime::Tensor> outputs;
+    try {
+        inputs = resolveInputs(loaded, files, args, out);
+        fs::path outputDir(args.outputDir.empty() ? "." : args.outputDir);
+        prepareOutputDir(outputDir);
+        std::unique_ptr<runtime::Executable> executable =
+            backend->prepare(loaded.module, loaded.kernelName);
+        outputs = executable->run(viewsOf(inputs));
+    } catch (const MemoryLimitError& e) {
+        // Located at the tensor's declaration when the program came from a .ane source.
+        throw CompileError(program.renderError(e.what(), e.loc));
+    }
     fs::path outputDir(args.outputDir.empty() ? "." : args.outputDir);
-    prepareOutputDir(outputDir);
-
-    std::unique_ptr<runtime::Executable> executable =
-        backend->prepare(loaded.module, loaded.kernelName);
-    std::map<std::string, runtime::Tensor> outputs = executable->run(viewsOf(inputs));
     out << "ran " << loaded.name << " on the " << backend->name() << " backend\n";
     for (const ir::InterfaceTensor& output : ir::interfaceOutputs(loaded.kernel()))
         writeOutput(outputDir, output.name, outputTensor(outputs, output.name, backend->name()),

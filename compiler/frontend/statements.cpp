@@ -212,6 +212,7 @@ class KernelLowering {
             Operand operand;
             if (type) {
                 ir::Value* input = kernel_->addInput(param.name, *type);
+                input->loc = param.loc;
                 operand = Operand::tensor(input);
                 if (type->dtype == ir::DType::Fp32) fp32Inputs.emplace_back(&param, input);
             }

@@ -8,15 +8,12 @@
 #include "frontend/arguments.hpp"
 #include "frontend/declarations.hpp"
 #include "support/fp16.hpp"
+#include "support/memory_limit.hpp"
 #include "support/npy.hpp"
 
 namespace anec::frontend {
 
 namespace {
-// Weights larger than this are refused rather than allocated (a typo in a shape should not
-// exhaust memory).
-constexpr int64_t kMaxWeightBytes = int64_t(1) << 32;
-
 void storeFloat(ir::DType dtype, uint8_t* p, double value) {
     switch (dtype) {
     case ir::DType::Fp16: {
@@ -61,7 +58,8 @@ const ast::Expr* argValue(const BoundArguments& args, size_t i) {
 class WeightLoader {
   public:
     WeightLoader(ConstEvaluator& evaluator, Reporter& reporter, const std::string& baseDir)
-        : evaluator_(evaluator), reporter_(reporter), baseDir_(baseDir) {}
+        : evaluator_(evaluator), reporter_(reporter), baseDir_(baseDir),
+          budget_("the weights before it") {}
 
     std::shared_ptr<const ir::ConstData> load(const WeightEntry& entry) {
         const ast::WeightDecl& decl = *entry.decl;
@@ -98,11 +96,17 @@ class WeightLoader {
         return false;
     }
 
+    // Every weight is held in memory while compiling: each, and all of them together, must
+    // fit the memory limit (support/memory_limit.hpp).
     bool fitsInMemory(const ast::WeightDecl& decl, const ir::TensorType& type) {
-        if (type.byteSize() <= kMaxWeightBytes) return true;
-        reporter_.error(decl.type.loc,
-                        "weight '" + name_ + "' of type " + type.str() + " is too large");
-        return false;
+        try {
+            budget_.charge("weight '" + name_ + "' " + type.str(),
+                           static_cast<uint64_t>(type.byteSize()));
+            return true;
+        } catch (const MemoryLimitError& e) {
+            reporter_.error(decl.type.loc, e.what());
+            return false;
+        }
     }
 
     // A dynamic weight may omit its source: it starts at zeros. Any other weight needs one.
@@ -203,11 +207,11 @@ class WeightLoader {
     ConstEvaluator& evaluator_;
     Reporter& reporter_;
     std::string baseDir_;
+    MemoryBudget budget_;
     const Scope* scope_ = nullptr; // the loop variables of the weight being loaded
     std::string name_;             // its entry name ("Wq_3")
 };
 } // namespace
-
 
 double uniformSigned(uint64_t z, double scale) {
     double u = static_cast<double>(z >> 11) * 0x1.0p-53;

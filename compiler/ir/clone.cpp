@@ -38,8 +38,11 @@ Expected<std::unique_ptr<Kernel>> cloneKernel(const Kernel& kernel) {
     copy->name = kernel.name;
     copy->loc = kernel.loc;
     ValueMap mapping;
-    for (const auto& input : kernel.inputs)
-        mapping[input.get()] = copy->addInput(input->name, input->type);
+    for (const auto& input : kernel.inputs) {
+        Value* copied = copy->addInput(input->name, input->type);
+        copied->loc = input->loc;
+        mapping[input.get()] = copied;
+    }
     auto copied = cloneOpsInto(kernel, *copy, mapping);
     if (!copied) return fail(copied.error());
     for (const KernelOutput& output : kernel.outputs) {

@@ -76,7 +76,9 @@ class Fuser {
                 return mismatch(it->second->type, "the shared input");
             return it->second;
         }
-        return inputs_[input.name] = fused_->addInput(input.name, input.type);
+        Value* added = fused_->addInput(input.name, input.type);
+        added->loc = input.loc;
+        return inputs_[input.name] = added;
     }
 
     std::unique_ptr<Kernel> fused_;

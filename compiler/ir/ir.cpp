@@ -39,6 +39,10 @@ bool Op::isConst() const {
     return def_->name == "const";
 }
 
+SourceLoc Value::declaredAt() const {
+    return definingOp ? definingOp->loc : loc;
+}
+
 Value* Kernel::addInput(std::string inputName, TensorType type) {
     inputs.push_back(std::make_unique<Value>(std::move(type), std::move(inputName)));
     return inputs.back().get();

@@ -28,8 +28,12 @@ class Value {
     // Null for kernel inputs.
     Op* definingOp = nullptr;
     unsigned resultIndex = 0;
+    // Where a kernel input is declared (unset for MIL and generated inputs); an op's results
+    // are located by definingOp->loc (declaredAt).
+    SourceLoc loc;
 
     bool isKernelInput() const { return definingOp == nullptr; }
+    SourceLoc declaredAt() const;
 };
 
 class Op {

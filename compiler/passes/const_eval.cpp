@@ -10,6 +10,7 @@
 #include "ir/op_registry.hpp"
 #include "ir/ops/slicing.hpp"
 #include "ir/ops/unary_math.hpp"
+#include "support/memory_limit.hpp"
 
 namespace anec::passes {
 
@@ -611,7 +612,9 @@ bool affordable(const TensorType& result, const std::vector<const ConstData*>& o
     int64_t largest = 0;
     for (const ConstData* operand : operands)
         largest = std::max(largest, operand->numElements());
-    return result.numElements() <= std::max(largest, kMaxGeneratedElements);
+    if (result.numElements() > std::max(largest, kMaxGeneratedElements)) return false;
+    // Folding works in double: a result whose doubles exceed the memory limit stays an op.
+    return static_cast<uint64_t>(result.numElements()) * sizeof(double) <= memoryLimit();
 }
 } // namespace
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "support/diagnostics.hpp"
+#include "support/memory_limit.hpp"
 
 namespace anec::runtime::ane {
 
@@ -37,6 +38,19 @@ SurfaceSizes SurfacePlan::sizes() const {
                         std::vector<size_t>(outputs.size(), outputBytes)};
 }
 
+namespace {
+// Every surface has the size of the largest: all of them together must fit the memory limit.
+void checkSurfaceMemory(const SurfacePlan& plan) {
+    MemoryBudget surfaces("the surfaces before it");
+    for (const SurfaceBinding& input : plan.inputs)
+        surfaces.charge("the surface of input '" + input.name + "' " + input.type.str(),
+                        plan.inputBytes);
+    for (const SurfaceBinding& output : plan.outputs)
+        surfaces.charge("the surface of output '" + output.name + "' " + output.type.str(),
+                        plan.outputBytes);
+}
+} // namespace
+
 SurfacePlan planSurfaces(const std::vector<IoInfo>& inputs, const std::vector<IoInfo>& outputs,
                          size_t alignment) {
     if (alignment == 0 || (alignment & (alignment - 1)) != 0)
@@ -51,6 +65,7 @@ SurfacePlan planSurfaces(const std::vector<IoInfo>& inputs, const std::vector<Io
     plan.outputs = bindingOrder(outputs);
     plan.inputBytes = allocationSize(plan.inputs, alignment);
     plan.outputBytes = allocationSize(plan.outputs, alignment);
+    checkSurfaceMemory(plan);
     return plan;
 }
 

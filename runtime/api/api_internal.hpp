@@ -13,10 +13,11 @@
 #include "driver/program_loader.hpp"
 #include "ir/types.hpp"
 #include "runtime/core/tensor.hpp"
+#include "support/memory_limit.hpp"
 
 #include "anec/anec.hpp"
 
-namespace anec::api {
+namespace anec::inline api {
 
 ir::DType toIr(DType dtype);
 // Throws api::Error (Unsupported) for string tensors.
@@ -57,6 +58,8 @@ template <typename Body> auto guarded(ErrorCode code, Body&& body) -> decltype(b
         throw;
     } catch (const driver::CompileError& e) {
         throw Error(ErrorCode::CompileFailed, e.what());
+    } catch (const MemoryLimitError& e) {
+        throw Error(ErrorCode::OutOfMemory, e.what());
     } catch (const std::bad_alloc&) {
         throw Error(ErrorCode::OutOfMemory, "out of memory");
     } catch (const std::exception& e) {

@@ -334,6 +334,16 @@ size_t anec_dtype_size(anec_dtype dtype) {
     });
 }
 
+void anec_set_max_memory(uint64_t bytes) {
+    anec::setMaxMemory(bytes);
+}
+
+uint64_t anec_max_memory(void) {
+    uint64_t limit = 0;
+    if (boundary([&] { limit = anec::maxMemory(); }) != ANEC_OK) return 0;
+    return limit;
+}
+
 anec_status anec_compile_source(const char* source, const char* name, const char* const* defines,
                                 size_t define_count, int opt_level, anec_program** program) {
     return compileSource(

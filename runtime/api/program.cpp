@@ -8,7 +8,7 @@
 #include "passes/ane_target.hpp"
 #include "runtime/core/backend.hpp"
 
-namespace anec::api {
+namespace anec::inline api {
 
 // The current values of a program's dynamic weights (set by Program::setWeight), shared by its
 // copies, and the kernels prepared from it, which setWeight updates in place.
@@ -174,7 +174,10 @@ std::map<std::string, Tensor> Kernel::run(const std::map<std::string, TensorView
     const KernelInfo& kernel = info();
     std::map<std::string, runtime::TensorView> views;
     std::vector<std::vector<uint8_t>> storage(kernel.inputs.size());
-    for (const auto& [name, view] : inputs) {
+    for (const auto& input : inputs) {
+        // Named, not a structured binding: clang 14 cannot capture those in the lambdas.
+        const std::string& name = input.first;
+        const TensorView& view = input.second;
         auto declaredInput =
             std::find_if(kernel.inputs.begin(), kernel.inputs.end(),
                          [&](const TensorInfo& info) { return info.name == name; });
@@ -325,4 +328,12 @@ std::vector<std::string> aneTargets() {
     return passes::aneTargetNames();
 }
 
-} // namespace anec::api
+void setMaxMemory(uint64_t bytes) {
+    anec::setMemoryLimit(bytes);
+}
+
+uint64_t maxMemory() {
+    return guarded(ErrorCode::InvalidArgument, [] { return anec::memoryLimit(); });
+}
+
+} // namespace anec::inline api

@@ -3,6 +3,7 @@
 #include "runtime/core/fp16_convert.hpp"
 #include "runtime/reference/io_convert.hpp"
 #include "support/diagnostics.hpp"
+#include "support/memory_limit.hpp"
 
 namespace anec::runtime::reference {
 
@@ -13,7 +14,13 @@ std::string describeValue(const ir::Value& value) {
     return text;
 }
 
-void checkDType(const ir::Value& value, const std::string& where) {
+// Host bytes of a value: every element is held as T (or a narrower integer).
+template <typename T> uint64_t hostBytes(const ir::Value& value) {
+    return static_cast<uint64_t>(value.type.numElements()) * sizeof(T);
+}
+
+// Checked before anything is allocated: the dtype, a static shape and the memory limit.
+template <typename T> void checkValue(const ir::Value& value, const std::string& where) {
     if (!isSupportedDType(value.type.dtype))
         throw Error("the reference backend cannot hold " +
                     std::string(dtypeName(value.type.dtype)) + " values (" + describeValue(value) +
@@ -21,6 +28,8 @@ void checkDType(const ir::Value& value, const std::string& where) {
     if (!value.type.isStatic())
         throw Error("the reference backend needs static shapes, got " + describeValue(value) +
                     " (" + where + ")");
+    checkAffordable(describeValue(value) + " (" + where + ")", hostBytes<T>(value),
+                    value.declaredAt());
 }
 } // namespace
 
@@ -29,7 +38,7 @@ ReferenceExecutable<T>::ReferenceExecutable(std::shared_ptr<const ir::Module> mo
                                             const ir::Kernel& kernel)
     : module_(std::move(module)), kernelName_(kernel.name) {
     for (const auto& input : kernel.inputs) {
-        checkDType(*input, "input of kernel '" + kernel.name + "'");
+        checkValue<T>(*input, "input of kernel '" + kernel.name + "'");
         inputs_.push_back({input->name, input->type});
         inputSlots_.push_back(static_cast<int>(slots_.size()));
         slots_[input.get()] = inputSlots_.back();
@@ -44,6 +53,24 @@ ReferenceExecutable<T>::ReferenceExecutable(std::shared_ptr<const ir::Module> mo
         outputSlots_.push_back(it->second);
     }
     planReleases();
+    checkPeakMemory(kernel);
+}
+
+// The values alive at once, as runBuffers allocates and releases them, must fit the limit too.
+template <typename T> void ReferenceExecutable<T>::checkPeakMemory(const ir::Kernel& kernel) const {
+    std::vector<uint64_t> slotBytes(slots_.size(), 0);
+    for (const auto& [value, slot] : slots_)
+        slotBytes[static_cast<size_t>(slot)] = hostBytes<T>(*value);
+    MemoryBudget live("the values kernel '" + kernel.name + "' holds at that point");
+    for (int slot : inputSlots_)
+        live.charge("an input", slotBytes[static_cast<size_t>(slot)]);
+    for (const Step& step : steps_) {
+        for (size_t i = 0; i < step.resultSlots.size(); ++i)
+            live.charge(describeValue(*step.op->results[i]) + " (" + describeOp(*step.op) + ")",
+                        slotBytes[static_cast<size_t>(step.resultSlots[i])], step.op->loc);
+        for (int slot : step.releasedSlots)
+            live.release(slotBytes[static_cast<size_t>(slot)]);
+    }
 }
 
 template <typename T>
@@ -71,7 +98,7 @@ template <typename T> void ReferenceExecutable<T>::prepareSteps(const ir::Kernel
             constants.push_back(known ? &constants_[static_cast<size_t>(slot)] : nullptr);
         }
         for (const auto& result : op->results)
-            checkDType(*result, describeOp(*op));
+            checkValue<T>(*result, describeOp(*op));
         OpContext<T> context(*op, std::move(constants));
         step.kernel = evaluator->second.prepare(context);
         step.roundsResults = OpContext<T>::kFaithful && !evaluator->second.movesData;

@@ -34,6 +34,7 @@ template <typename T> class ReferenceExecutable : public Executable {
 
     void prepareSteps(const ir::Kernel& kernel);
     void planReleases();
+    void checkPeakMemory(const ir::Kernel& kernel) const;
     int slotOf(const ir::Value* value, const ir::Op& user) const;
     void runStep(const Step& step, std::vector<Buffer>& slots) const;
 

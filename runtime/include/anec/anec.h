@@ -23,7 +23,17 @@
 extern "C" {
 #endif
 
-typedef enum anec_status {
+/* In C++ the enums get a fixed underlying type: then every integer a C caller passes is a value
+ * of the enum, which the library rejects by its range checks; without one, loading a value
+ * outside the enumerators' range (77 as an anec_dtype) is undefined behaviour in C++. Both are
+ * int-sized, so C and C++ callers share one ABI. */
+#ifdef __cplusplus
+#define ANEC_ENUM(name) enum name : int
+#else
+#define ANEC_ENUM(name) enum name
+#endif
+
+typedef ANEC_ENUM(anec_status){
     ANEC_OK = 0,
     ANEC_ERROR_INVALID_ARGUMENT = 1, /* bad argument: NULL, unknown/missing input, wrong size */
     ANEC_ERROR_NOT_FOUND = 2,        /* no such kernel */
@@ -35,28 +45,17 @@ typedef enum anec_status {
     ANEC_ERROR_INTERNAL = 8 /* a bug in anec */
 } anec_status;
 
-typedef enum anec_dtype {
-    ANEC_DTYPE_BOOL = 0,
-    ANEC_DTYPE_INT8 = 1,
-    ANEC_DTYPE_INT16 = 2,
-    ANEC_DTYPE_INT32 = 3,
-    ANEC_DTYPE_INT64 = 4,
-    ANEC_DTYPE_UINT8 = 5,
-    ANEC_DTYPE_UINT16 = 6,
-    ANEC_DTYPE_UINT32 = 7,
-    ANEC_DTYPE_UINT64 = 8,
-    ANEC_DTYPE_FLOAT16 = 9,
-    ANEC_DTYPE_FLOAT32 = 10,
-    ANEC_DTYPE_FLOAT64 = 11
-} anec_dtype;
+typedef ANEC_ENUM(anec_dtype){
+    ANEC_DTYPE_BOOL = 0,    ANEC_DTYPE_INT8 = 1,     ANEC_DTYPE_INT16 = 2,
+    ANEC_DTYPE_INT32 = 3,   ANEC_DTYPE_INT64 = 4,    ANEC_DTYPE_UINT8 = 5,
+    ANEC_DTYPE_UINT16 = 6,  ANEC_DTYPE_UINT32 = 7,   ANEC_DTYPE_UINT64 = 8,
+    ANEC_DTYPE_FLOAT16 = 9, ANEC_DTYPE_FLOAT32 = 10, ANEC_DTYPE_FLOAT64 = 11} anec_dtype;
 
-typedef enum anec_backend {
+typedef ANEC_ENUM(anec_backend){
     ANEC_BACKEND_AUTO = 0, /* the ANE where available, else the reference backend */
-    ANEC_BACKEND_REFERENCE = 1,
-    ANEC_BACKEND_ANE = 2,
+    ANEC_BACKEND_REFERENCE = 1, ANEC_BACKEND_ANE = 2,
     /* the ANE backend over a simulated device that reproduces the ANE's known rules, anywhere */
-    ANEC_BACKEND_ANE_SIMULATOR = 3
-} anec_backend;
+    ANEC_BACKEND_ANE_SIMULATOR = 3} anec_backend;
 
 typedef struct anec_program anec_program;
 /* How .ane sources are compiled (anec_compile_source_with_options, anec_load_with_options). */
@@ -100,6 +99,13 @@ ANEC_API const char* anec_status_name(anec_status status);
 ANEC_API const char* anec_dtype_name(anec_dtype dtype);
 /* Bytes per element (0 for a value outside the enum). */
 ANEC_API size_t anec_dtype_size(anec_dtype dtype);
+
+/* The most memory one compilation or kernel run may take, for the whole process (see
+ * anec::setMaxMemory in anec.hpp): a tensor over it fails with ANEC_ERROR_OUT_OF_MEMORY and a
+ * message naming it. 0 restores the default (ANEC_MAX_MEMORY, else half the machine's memory). */
+ANEC_API void anec_set_max_memory(uint64_t bytes);
+/* The limit in force, in bytes (0 when ANEC_MAX_MEMORY holds no size; see anec_last_error). */
+ANEC_API uint64_t anec_max_memory(void);
 
 /* Compiles .ane source text. `name` (may be NULL: "source.ane") is the file name shown in
  * diagnostics; relative npy() paths resolve against its directory. `defines` are

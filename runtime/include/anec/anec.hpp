@@ -310,6 +310,14 @@ class ANEC_API Trainer {
     std::shared_ptr<Impl> impl_;
 };
 
+// The most memory one compilation or one kernel run may take, for the whole process (the CLI's
+// --max-memory): every
+// weight the compiler materializes and every tensor a run allocates is checked against it first
+// (ErrorCode::OutOfMemory, naming the tensor, its shape and its size). 0 restores the default:
+// the environment variable ANEC_MAX_MEMORY (e.g. "8G"), else half the machine's memory.
+ANEC_API void setMaxMemory(uint64_t bytes);
+ANEC_API uint64_t maxMemory();
+
 // The library version, e.g. "0.1.0".
 ANEC_API std::string_view version();
 // The ANE targets CompileOptions::target and RunOptions::aneTarget accept: generic, m1 ... m5.

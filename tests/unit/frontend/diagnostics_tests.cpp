@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "sema_test_support.hpp"
+#include "support/memory_limit.hpp"
 #include "support/npy.hpp"
 #include "unit/temp_dir.hpp"
 
@@ -345,8 +346,10 @@ TEST_CASE("diag: unknown weight source", "[diag]") {
 }
 
 TEST_CASE("diag: weight too large to materialise", "[diag]") {
+    anec::ScopedMemoryLimit limit(1ull << 30);
     expectError("weight W: fp16[100000, 100000] = zeros()\n",
-                "1:11: error: weight 'W' of type fp16[100000,100000] is too large");
+                "1:11: error: weight 'W' fp16[100000,100000] needs 20000000000 bytes (18.6 GiB), "
+                "more than the memory limit of 1.0 GiB (--max-memory or ANEC_MAX_MEMORY)");
 }
 
 TEST_CASE("diag: missing weight file", "[diag]") {
